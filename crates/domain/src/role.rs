@@ -1,0 +1,124 @@
+//! Roles and the actions each may take. Which *records* a role reaches is a matter of scope,
+//! enforced by the store's queries; this module decides which *kinds of action* are allowed.
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the installation: users, keys, everything.
+    Admin,
+    /// The poverty-alleviation office: reads and edits everything, reviews evidence.
+    OfficeReviewer,
+    /// Reviews one district.
+    DistrictReviewer,
+    /// Verifies households on site (assigned households or villages).
+    Inspector,
+    /// Records satisfaction surveys (assigned households or villages).
+    Surveyor,
+    /// An assessee submitting its own self-report.
+    Assessee,
+}
+
+/// A kind of action that needs a role's permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Read registered households, members and plans (within scope).
+    ReadHouseholds,
+    /// Create or edit places, households, members, plans, measures, units and persons.
+    EditRegistry,
+    /// Read assessees (within scope).
+    ReadAssessees,
+    /// Create or edit assessees.
+    EditAssessees,
+    /// Read units and responsible persons.
+    ReadUnits,
+    /// See full national ID numbers (each reveal is audited).
+    RevealIdNumbers,
+    /// Manage user accounts.
+    ManageUsers,
+    /// Read and verify the audit log.
+    ReadAudit,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: &'static [Role] = &[
+        Role::Admin,
+        Role::OfficeReviewer,
+        Role::DistrictReviewer,
+        Role::Inspector,
+        Role::Surveyor,
+        Role::Assessee,
+    ];
+
+    /// The stable wire and database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::OfficeReviewer => "office_reviewer",
+            Role::DistrictReviewer => "district_reviewer",
+            Role::Inspector => "inspector",
+            Role::Surveyor => "surveyor",
+            Role::Assessee => "assessee",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.as_str() == s)
+    }
+
+    /// Whether this role may take `action` at all.
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        use Role::*;
+        match action {
+            ReadHouseholds => matches!(
+                self,
+                Admin | OfficeReviewer | DistrictReviewer | Inspector | Surveyor
+            ),
+            EditRegistry => matches!(self, Admin | OfficeReviewer),
+            ReadAssessees => matches!(self, Admin | OfficeReviewer | DistrictReviewer | Assessee),
+            EditAssessees => matches!(self, Admin | OfficeReviewer),
+            ReadUnits => !matches!(self, Assessee),
+            RevealIdNumbers => matches!(self, Admin | OfficeReviewer),
+            ManageUsers | ReadAudit => matches!(self, Admin),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_roles_cannot_edit_or_reveal() {
+        for r in [
+            Role::Inspector,
+            Role::Surveyor,
+            Role::DistrictReviewer,
+            Role::Assessee,
+        ] {
+            assert!(!r.may(Action::EditRegistry), "{r}");
+            assert!(!r.may(Action::RevealIdNumbers), "{r}");
+            assert!(!r.may(Action::ManageUsers), "{r}");
+        }
+        assert!(Role::Admin.may(Action::ManageUsers));
+        assert!(!Role::Assessee.may(Action::ReadHouseholds));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+    }
+}

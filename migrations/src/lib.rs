@@ -1,0 +1,18 @@
+//! The schema of fieldcheck as sea-orm migrations. The same migrations run on SQLite (the embedded
+//! default) and PostgreSQL (production); nothing here is backend-specific. Seed and demo data are
+//! data loaded by the `fieldcheck demo` command, never migrations.
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}
