@@ -1,0 +1,45 @@
+use fieldcheck_domain::ValidationErrors;
+use sea_orm::{DbErr, SqlErr};
+
+/// Everything the store can report. `Db` wraps unexpected database failures; the others are
+/// outcomes a caller is expected to handle.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such record within the caller's scope.
+    #[error("not found")]
+    NotFound,
+    /// The record changed since the version the caller based its edit on.
+    #[error("stale version: current is {current}")]
+    Stale {
+        /// The version now stored.
+        current: i64,
+    },
+    /// A unique key is already taken.
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    /// A referenced record (parent place, unit, …) does not exist.
+    #[error("reference not found: {0}")]
+    MissingReference(&'static str),
+    /// Input failed validation.
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// A stored ciphertext could not be decrypted (wrong key or tampering).
+    #[error("cannot decrypt stored personal data")]
+    Decrypt,
+    /// An import file could not be read.
+    #[error("cannot read file: {0}")]
+    File(String),
+    /// Unexpected database failure.
+    #[error("database error")]
+    Db(#[source] DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(what)) => StoreError::Duplicate(what),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => StoreError::MissingReference("record"),
+            _ => StoreError::Db(e),
+        }
+    }
+}
