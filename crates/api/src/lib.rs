@@ -1,1 +1,144 @@
+//! The HTTP API of fieldcheck: actix-web handlers, authentication, scoping, problem+json errors
+//! and the OpenAPI contract. [`build`] returns a bound, not yet awaited server, so tests bind
+//! port 0 and talk to the real app.
 #![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+
+use actix_web::{
+    App, HttpResponse, HttpServer,
+    body::MessageBody,
+    dev::{Server, ServiceResponse},
+    http::header,
+    middleware::{self, ErrorHandlerResponse, ErrorHandlers},
+    web,
+};
+pub use config::Config;
+use error::ApiError;
+use fieldcheck_media::{BlobStore, LocalStore};
+use state::AppState;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Bad configuration or missing secret.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] fieldcheck_store::StoreError),
+    /// The blob store could not be opened.
+    #[error("blob store: {0}")]
+    Media(#[from] fieldcheck_media::MediaError),
+    /// The listener failed.
+    #[error("listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A server bound to its port, ready to be awaited.
+pub struct Application {
+    /// The running server future.
+    pub server: Server,
+    /// The bound port.
+    pub port: u16,
+    /// Shared state (for the CLI and tests that need the store).
+    pub state: web::Data<AppState>,
+}
+
+/// Opens the blob store named by the configuration.
+pub fn open_blobs(config: &Config) -> Result<Arc<dyn BlobStore>, StartError> {
+    match config.blob.kind.as_str() {
+        "local" => Ok(Arc::new(LocalStore::new(config.blob_path())?)),
+        other => Err(config::ConfigError::Invalid(format!(
+            "blob.kind {other:?} is not available in this build (use \"local\")"
+        ))
+        .into()),
+    }
+}
+
+/// Resolves secrets, opens the database (running migrations) and the blob store, and binds the
+/// server to `listener`.
+pub async fn build(config: Config, listener: TcpListener) -> Result<Application, StartError> {
+    let secrets = state::resolve_secrets(&config)?;
+    let store = state::open_store(&config, &secrets).await?;
+    let blobs = open_blobs(&config)?;
+    let port = listener.local_addr()?.port();
+    let state = web::Data::new(AppState::new(config, &secrets, store, blobs));
+    let server = serve(state.clone(), listener)?;
+    Ok(Application { server, port, state })
+}
+
+fn problem_for_status<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    // Errors raised by the framework itself (bad URL, bad header, …) get a problem body too.
+    let status = res.status();
+    let err = match status.as_u16() {
+        404 => ApiError::NotFound,
+        405 => ApiError::MethodNotAllowed,
+        413 => ApiError::PayloadTooLarge(0),
+        415 => ApiError::UnsupportedMediaType,
+        400..=499 => ApiError::InvalidQuery(status.canonical_reason().unwrap_or("bad request").to_owned()),
+        _ => ApiError::Unavailable(status.canonical_reason().unwrap_or("error").to_owned()),
+    };
+    let (req, _) = res.into_parts();
+    let mut resp = actix_web::ResponseError::error_response(&err);
+    *resp.status_mut() = status;
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, resp).map_into_right_body()))
+}
+
+fn configure(cfg: &mut web::ServiceConfig) {
+    let mut grouped: Vec<(&'static str, Vec<actix_web::Route>)> = Vec::new();
+    for (_, path, route) in routes::table() {
+        match grouped.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, routes)) => routes.push(route),
+            None => grouped.push((path, vec![route])),
+        }
+    }
+    for (path, routes) in grouped {
+        let mut resource = web::resource(path);
+        for r in routes {
+            resource = resource.route(r);
+        }
+        cfg.service(resource.default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::MethodNotAllowed) })));
+    }
+}
+
+/// Starts serving `state` on `listener`. Graceful shutdown on SIGTERM/SIGINT lets in-flight
+/// requests finish (up to 30 s).
+pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let json_limit = extract::JsonLimit(state.config.limits.json_body_bytes);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(json_limit)
+            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::InvalidQuery(e.to_string()).into()))
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+            .configure(configure)
+            .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::NotFound) }))
+            .wrap(ErrorHandlers::new().default_handler(problem_for_status))
+            .wrap(middleware::Compress::default())
+            .wrap(middleware::from_fn(telemetry::request_context))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}
+

@@ -1,1 +1,110 @@
+//! Photo evidence of fieldcheck. For now: the blob-store boundary with its local-folder
+//! implementation (the embedded default); the S3 implementation, EXIF and derivatives follow.
 #![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+
+/// Why a blob operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// The store cannot be reached or written.
+    #[error("blob store unavailable: {0}")]
+    Unavailable(String),
+    /// No object under that key.
+    #[error("no such object")]
+    NotFound,
+    /// A key that the server would never make.
+    #[error("invalid object key")]
+    InvalidKey,
+}
+
+/// Where photo bytes live. Keys are made by the server from ids and hashes, never from client
+/// file names, and contain only `[a-z0-9/._-]`.
+#[async_trait::async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Checks the store is reachable and writable.
+    async fn check(&self) -> Result<(), MediaError>;
+    /// Stores `bytes` under `key`, replacing nothing half-written (write then rename).
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), MediaError>;
+    /// Reads the object under `key`.
+    async fn get(&self, key: &str) -> Result<Vec<u8>, MediaError>;
+}
+
+/// Blobs in a local folder.
+pub struct LocalStore {
+    root: PathBuf,
+}
+
+fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && !key.starts_with('/')
+        && !key.split('/').any(|s| s.is_empty() || s == "." || s == "..")
+        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/._-".contains(&b))
+}
+
+impl LocalStore {
+    /// A store rooted at `root` (created when missing).
+    pub fn new(root: impl AsRef<Path>) -> Result<Self, MediaError> {
+        let root = root.as_ref().to_owned();
+        std::fs::create_dir_all(&root).map_err(|e| MediaError::Unavailable(e.to_string()))?;
+        Ok(LocalStore { root })
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf, MediaError> {
+        if valid_key(key) { Ok(self.root.join(key)) } else { Err(MediaError::InvalidKey) }
+    }
+}
+
+#[async_trait::async_trait]
+impl BlobStore for LocalStore {
+    async fn check(&self) -> Result<(), MediaError> {
+        let probe = self.root.join(".ready-probe");
+        tokio::fs::write(&probe, b"ok").await.map_err(|e| MediaError::Unavailable(e.to_string()))?;
+        tokio::fs::remove_file(&probe).await.map_err(|e| MediaError::Unavailable(e.to_string()))
+    }
+
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), MediaError> {
+        let path = self.path(key)?;
+        let unavailable = |e: std::io::Error| MediaError::Unavailable(e.to_string());
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(unavailable)?;
+        }
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        let mut f = tokio::fs::File::create(&tmp).await.map_err(unavailable)?;
+        tokio::io::AsyncWriteExt::write_all(&mut f, bytes).await.map_err(unavailable)?;
+        f.sync_all().await.map_err(unavailable)?;
+        tokio::fs::rename(&tmp, &path).await.map_err(unavailable)
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, MediaError> {
+        match tokio::fs::read(self.path(key)?).await {
+            Ok(b) => Ok(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(MediaError::NotFound),
+            Err(e) => Err(MediaError::Unavailable(e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_cannot_escape() {
+        assert!(valid_key("photos/ab/abcdef.jpg"));
+        for bad in ["../etc/passwd", "/abs", "a//b", "A.jpg", "a/./b", ""] {
+            assert!(!valid_key(bad), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn put_get_check() {
+        let dir = std::env::temp_dir().join(format!("fc-blobs-{}", std::process::id()));
+        let s = LocalStore::new(&dir).unwrap();
+        s.check().await.unwrap();
+        s.put("photos/x/1.jpg", b"abc").await.unwrap();
+        assert_eq!(s.get("photos/x/1.jpg").await.unwrap(), b"abc");
+        assert!(matches!(s.get("photos/x/2.jpg").await, Err(MediaError::NotFound)));
+        assert!(matches!(s.put("../x", b"").await, Err(MediaError::InvalidKey)));
+    }
+}

@@ -11,6 +11,7 @@ pub mod error;
 pub mod import;
 pub mod orgs;
 pub mod page;
+pub mod password;
 pub mod pii;
 pub mod places;
 pub mod registry;
@@ -44,3 +45,4 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 pub fn check_version(current: i64, expected: i64) -> Result<(), StoreError> {
     if current == expected { Ok(()) } else { Err(StoreError::Stale { current }) }
 }
+pub use sea_orm;

@@ -1,0 +1,284 @@
+//! Configuration in layers: defaults in code, then a TOML file, then `FIELDCHECK_*` environment
+//! variables (`__` separates a section from a key), then command-line flags. Secrets are held in
+//! [`Secret`], whose `Debug` prints nothing.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// How strict start-up is about secrets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Missing secrets are generated once into the data folder, so a fresh checkout just runs.
+    #[default]
+    Development,
+    /// Missing secrets are a start-up error.
+    Production,
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Everything the server is configured with.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Development or production.
+    pub mode: Mode,
+    /// Address to listen on.
+    pub bind: String,
+    /// Folder for the SQLite file, local blobs and generated development secrets.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: a SQLite file in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Public base URL (used in messages and, later, signed links).
+    pub public_url: Option<String>,
+    /// Sign-in tokens.
+    pub auth: AuthConfig,
+    /// Personal-data encryption.
+    pub pii: PiiConfig,
+    /// Blob storage.
+    pub blob: BlobConfig,
+    /// Request limits.
+    pub limits: Limits,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// Token settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `iss` of issued tokens.
+    pub issuer: String,
+    /// `aud` of issued tokens.
+    pub audience: String,
+    /// Access-token lifetime.
+    pub access_ttl_secs: u64,
+    /// Refresh-token lifetime.
+    pub refresh_ttl_secs: u64,
+    /// `kid:base64secret[,kid:base64secret…]`; the first signs, all verify.
+    pub signing_keys: Option<Secret>,
+}
+
+/// Personal-data key.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PiiConfig {
+    /// Base64 of 32 random bytes.
+    pub key: Option<Secret>,
+}
+
+/// Where blobs go.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlobConfig {
+    /// `local` or `s3`.
+    pub kind: String,
+    /// Folder of the local store; default `data_dir/blobs`.
+    pub path: Option<PathBuf>,
+    /// S3 endpoint URL.
+    pub s3_endpoint: Option<String>,
+    /// S3 bucket.
+    pub s3_bucket: Option<String>,
+    /// S3 region.
+    pub s3_region: Option<String>,
+    /// Path-style addressing (Garage, MinIO).
+    pub s3_path_style: bool,
+}
+
+/// Request limits.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest JSON body.
+    pub json_body_bytes: usize,
+    /// Largest upload.
+    pub upload_bytes: usize,
+}
+
+/// Logging.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `json` (default) or `pretty`.
+    pub format: String,
+    /// `tracing` filter, e.g. `info,fieldcheck_api=debug`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            mode: Mode::Development,
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            public_url: None,
+            auth: AuthConfig::default(),
+            pii: PiiConfig::default(),
+            blob: BlobConfig::default(),
+            limits: Limits::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            issuer: "fieldcheck".into(),
+            audience: "fieldcheck-api".into(),
+            access_ttl_secs: 900,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            signing_keys: None,
+        }
+    }
+}
+
+impl Default for BlobConfig {
+    fn default() -> Self {
+        BlobConfig {
+            kind: "local".into(),
+            path: None,
+            s3_endpoint: None,
+            s3_bucket: None,
+            s3_region: None,
+            s3_path_style: true,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { json_body_bytes: 1024 * 1024, upload_bytes: 25 * 1024 * 1024 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { format: "json".into(), level: "info".into() }
+    }
+}
+
+/// Why configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file or the environment holds an invalid value.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+    /// A secret is required in production.
+    #[error("{0} must be set in production mode (see deploy/fieldcheck.example.toml)")]
+    MissingSecret(&'static str),
+}
+
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        if raw.len() < 16 {
+            return toml::Value::Integer(i);
+        }
+    }
+    match raw {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(raw.to_owned()),
+    }
+}
+
+impl Config {
+    /// Loads the file (if any) and overlays `vars` (the process environment in production use).
+    pub fn load(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut root = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                text.parse::<toml::Table>().map_err(|e| ConfigError::Invalid(e.to_string()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, value) in vars {
+            let Some(rest) = name.strip_prefix("FIELDCHECK_") else { continue };
+            if rest == "CONFIG" || rest.starts_with("TEST_") {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            let mut table = &mut root;
+            for section in &path[..path.len() - 1] {
+                let entry = table
+                    .entry(section.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                table = match entry {
+                    toml::Value::Table(t) => t,
+                    _ => return Err(ConfigError::Invalid(format!("{name}: {section} is not a section"))),
+                };
+            }
+            table.insert(path[path.len() - 1].clone(), env_value(&value));
+        }
+        toml::Value::Table(root).try_into::<Config>().map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.0.is_empty() => url.0.clone(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("fieldcheck.sqlite").display()),
+        }
+    }
+
+    /// Folder of the local blob store.
+    pub fn blob_path(&self) -> PathBuf {
+        self.blob.path.clone().unwrap_or_else(|| self.data_dir.join("blobs"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_wins_over_file_and_nests() {
+        let dir = std::env::temp_dir().join(format!("fc-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:1\"\n[auth]\naccess_ttl_secs = 60\n").unwrap();
+        let c = Config::load(
+            Some(&file),
+            [
+                ("FIELDCHECK_BIND".to_owned(), "127.0.0.1:9".to_owned()),
+                ("FIELDCHECK_AUTH__ISSUER".to_owned(), "x".to_owned()),
+                ("OTHER".to_owned(), "y".to_owned()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.bind, "127.0.0.1:9");
+        assert_eq!(c.auth.access_ttl_secs, 60);
+        assert_eq!(c.auth.issuer, "x");
+        assert_eq!(c.mode, Mode::Development);
+        assert!(format!("{:?}", Secret("hunter2".into())).find("hunter2").is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let e = Config::load(None, [("FIELDCHECK_BINDD".to_owned(), "x".to_owned())]);
+        assert!(e.is_err());
+    }
+}
