@@ -1,1 +1,302 @@
-fn main() {}
+//! The `fieldcheck` command: serve the API, run migrations, load demo data, manage users, import
+//! registries and verify the audit chain.
+#![forbid(unsafe_code)]
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use fieldcheck_api::{Config, config::Mode, state};
+use fieldcheck_domain::Role;
+use fieldcheck_store::{Store, audit, demo, import, users};
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "fieldcheck",
+    version,
+    about = "Field verification and offline sync for poverty-alleviation assessment"
+)]
+struct Cli {
+    /// Configuration file (TOML); FIELDCHECK_* environment variables override it.
+    #[arg(long, global = true, env = "FIELDCHECK_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data folder: SQLite file, local blobs, development secrets [default: ./data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (loads demo data into an empty development database).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080, or FIELDCHECK_BIND].
+        #[arg(long)]
+        bind: Option<String>,
+        /// Do not load demo data into an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the Haikou demo data (idempotent).
+    Demo,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import data from spreadsheets.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Audit-log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input (or prompted for).
+    Add {
+        /// Sign-in name.
+        username: String,
+        /// Role: admin, office_reviewer, district_reviewer, inspector, surveyor, assessee.
+        #[arg(long)]
+        role: String,
+        /// Display name [default: the user name].
+        #[arg(long)]
+        display_name: Option<String>,
+        /// District code (district reviewers).
+        #[arg(long)]
+        district: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Disable a user and revoke their sessions.
+    Disable {
+        /// Sign-in name.
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Registered households, members, plans and pairings from a CSV or XLSX file.
+    Households {
+        /// The file (.csv or .xlsx).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and report the first broken entry, if any.
+    Verify,
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(d) = &cli.data_dir {
+        config.data_dir = d.clone();
+    }
+    Ok(config)
+}
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    let secrets = state::resolve_secrets(config)?;
+    Ok(state::open_store(config, &secrets).await?)
+}
+
+fn print_demo_accounts(base: &str) {
+    println!("\nfieldcheck is listening on {base}  (API description: {base}/openapi.json)");
+    println!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);
+    for a in demo::DEMO_ACCOUNTS {
+        println!("  {:<18} {:<18} {}", a.username, a.role.as_str(), a.what);
+    }
+    println!("Sign in: curl -s -X POST {base}/auth/login -H 'content-type: application/json' \\");
+    println!(
+        "           -d '{{\"username\":\"admin\",\"password\":\"{}\"}}'\n",
+        demo::DEMO_PASSWORD
+    );
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = load_config(&cli)?;
+    fieldcheck_api::telemetry::init_tracing(&config.log.format, &config.log.level);
+    match cli.command {
+        Command::Serve { bind, no_demo } => {
+            let mut config = config;
+            if let Some(b) = bind {
+                config.bind = b;
+            }
+            let listener = TcpListener::bind(&config.bind)
+                .with_context(|| format!("cannot listen on {}", config.bind))?;
+            let base = format!("http://{}", listener.local_addr()?);
+            let development = config.mode == Mode::Development;
+            let app = fieldcheck_api::build(config, listener).await?;
+            let mut demo_loaded = false;
+            if development && !no_demo {
+                let report = demo::load(&app.state.store).await?;
+                demo_loaded = true;
+                if report.loaded {
+                    tracing::info!(households = report.households, "demo data loaded");
+                }
+            }
+            if demo_loaded {
+                print_demo_accounts(&base);
+            } else {
+                println!("fieldcheck is listening on {base}");
+            }
+            app.server.await?;
+        }
+        Command::Migrate => {
+            open(&config).await?;
+            println!("migrations applied");
+        }
+        Command::Demo => {
+            let store = open(&config).await?;
+            let r = demo::load(&store).await?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+        }
+        Command::User(cmd) => user_command(&config, cmd).await?,
+        Command::Import(ImportCommand::Households { file }) => {
+            let store = open(&config).await?;
+            match import::import_households(&store, &file).await? {
+                import::ImportOutcome::Imported(report) => {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                }
+                import::ImportOutcome::Rejected(errors) => {
+                    eprintln!(
+                        "nothing was imported: {} row(s) have problems",
+                        errors.len()
+                    );
+                    for e in &errors {
+                        eprintln!(
+                            "  line {}{}: {}",
+                            e.line,
+                            e.column
+                                .as_deref()
+                                .map(|c| format!(" [{c}]"))
+                                .unwrap_or_default(),
+                            e.reason
+                        );
+                    }
+                    std::process::exit(2);
+                }
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open(&config).await?;
+            let report = audit::verify(&store.db).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.ok {
+                std::process::exit(1);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn user_command(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            display_name,
+            district,
+        } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!("unknown role {role}")
+            };
+            let password = if atty_stdin() {
+                rpassword::prompt_password("password: ")?
+            } else {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            };
+            let hash = fieldcheck_store::password::hash(&password);
+            let txn = store.write().await?;
+            let u = users::create(
+                &*txn,
+                None,
+                users::NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    password,
+                    role,
+                    district_code: district,
+                    assessee_id: None,
+                    village_ids: vec![],
+                    household_ids: vec![],
+                },
+                hash,
+            )
+            .await
+            .map_err(describe)?;
+            txn.commit().await?;
+            println!("created {} ({})", u.username, u.role);
+        }
+        UserCommand::List => {
+            let mut page = fieldcheck_store::PageRequest::new(None, Some(500));
+            loop {
+                let p = users::list(&store.db, None, page).await?;
+                for u in &p.items {
+                    println!(
+                        "{:<20} {:<18} {}{}",
+                        u.username,
+                        u.role.as_str(),
+                        u.display_name,
+                        if u.disabled { "  (disabled)" } else { "" }
+                    );
+                }
+                match p.next_after {
+                    Some(a) => page.after = Some(a),
+                    None => break,
+                }
+            }
+        }
+        UserCommand::Disable { username } => {
+            let Some(account) = users::account_by_username(&store.db, &username).await? else {
+                bail!("no user {username}")
+            };
+            let txn = store.write().await?;
+            users::update(
+                &*txn,
+                None,
+                fieldcheck_domain::UserId(account.row.id),
+                None,
+                users::UserPatch {
+                    disabled: Some(true),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await?;
+            txn.commit().await?;
+            println!("disabled {username}; their sessions are revoked");
+        }
+    }
+    Ok(())
+}
+
+fn describe(e: fieldcheck_store::StoreError) -> anyhow::Error {
+    match e {
+        fieldcheck_store::StoreError::Invalid(v) => {
+            anyhow::anyhow!(
+                v.0.iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
+        other => other.into(),
+    }
+}
+
+fn atty_stdin() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal()
+}

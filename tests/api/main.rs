@@ -1,1 +1,10 @@
+//! End-to-end tests of the whole app over HTTP, each scenario on SQLite and on PostgreSQL.
 
+mod helpers;
+
+mod access;
+mod auth;
+mod contract;
+mod errors;
+mod privacy;
+mod resources;

@@ -8,7 +8,10 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
-use base64::{Engine, engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD}};
+use base64::{
+    Engine,
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+};
 use chrono::Duration;
 use fieldcheck_domain::{Role, UserId};
 use fieldcheck_store::{Scope, password, users};
@@ -59,7 +62,9 @@ pub struct Claims {
 pub fn parse_keys(spec: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut out = Vec::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (kid, b64) = part.split_once(':').ok_or("each signing key is kid:base64")?;
+        let (kid, b64) = part
+            .split_once(':')
+            .ok_or("each signing key is kid:base64")?;
         let secret = STANDARD
             .decode(b64.trim())
             .or_else(|_| URL_SAFE_NO_PAD.decode(b64.trim()))
@@ -102,7 +107,10 @@ impl TokenKeys {
 
     /// Issues an access token.
     pub fn issue(&self, user: UserId, role: Role, device: &str) -> Result<(String, i64), ApiError> {
-        let key = self.keys.first().ok_or(ApiError::Unavailable("no signing key".into()))?;
+        let key = self
+            .keys
+            .first()
+            .ok_or(ApiError::Unavailable("no signing key".into()))?;
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user.to_string(),
@@ -115,7 +123,8 @@ impl TokenKeys {
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(ApiError::internal)?;
+        let token =
+            jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(ApiError::internal)?;
         Ok((token, self.access_ttl.num_seconds()))
     }
 
@@ -123,18 +132,28 @@ impl TokenKeys {
     /// `sub` all present and right.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         let bad = ApiError::Unauthorized("invalid or expired access token");
-        let header = jsonwebtoken::decode_header(token).map_err(|_| ApiError::Unauthorized("invalid or expired access token"))?;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| ApiError::Unauthorized("invalid or expired access token"))?;
         if header.alg != Algorithm::HS256 {
             return Err(bad);
         }
-        let kid = header.kid.as_deref().ok_or(ApiError::Unauthorized("invalid or expired access token"))?;
-        let key = self.keys.iter().find(|k| k.kid == kid).ok_or(ApiError::Unauthorized("invalid or expired access token"))?;
+        let kid = header
+            .kid
+            .as_deref()
+            .ok_or(ApiError::Unauthorized("invalid or expired access token"))?;
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.kid == kid)
+            .ok_or(ApiError::Unauthorized("invalid or expired access token"))?;
         let mut v = Validation::new(Algorithm::HS256);
         v.set_issuer(&[&self.issuer]);
         v.set_audience(&[&self.audience]);
         v.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         v.leeway = 30;
-        jsonwebtoken::decode::<Claims>(token, &key.decoding, &v).map(|d| d.claims).map_err(|_| bad)
+        jsonwebtoken::decode::<Claims>(token, &key.decoding, &v)
+            .map(|d| d.claims)
+            .map_err(|_| bad)
     }
 }
 
@@ -154,7 +173,11 @@ pub struct Principal {
 impl Principal {
     /// Refuses with 403 unless the role may take `action`.
     pub fn require(&self, action: fieldcheck_domain::Action) -> Result<(), ApiError> {
-        if self.role.may(action) { Ok(()) } else { Err(ApiError::Forbidden) }
+        if self.role.may(action) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
     }
 }
 
@@ -164,7 +187,11 @@ impl FromRequest for Principal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let auth = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or(ApiError::Unavailable("not configured".into()))?;
             let auth = auth.ok_or(ApiError::Unauthorized("missing bearer token"))?;
@@ -173,13 +200,21 @@ impl FromRequest for Principal {
                 .or_else(|| auth.strip_prefix("bearer "))
                 .ok_or(ApiError::Unauthorized("missing bearer token"))?;
             let claims = state.tokens.verify(token.trim())?;
-            let id: UserId = claims.sub.parse().map_err(|_| ApiError::Unauthorized("invalid or expired access token"))?;
+            let id: UserId = claims
+                .sub
+                .parse()
+                .map_err(|_| ApiError::Unauthorized("invalid or expired access token"))?;
             let account = users::account(&state.store.db, id)
                 .await?
                 .filter(|a| !a.row.disabled)
                 .ok_or(ApiError::Unauthorized("account disabled or removed"))?;
             tracing::Span::current().record("user_id", tracing::field::display(id));
-            Ok(Principal { user: id, role: account.role, scope: account.scope(), device: claims.did })
+            Ok(Principal {
+                user: id,
+                role: account.role,
+                scope: account.scope(),
+                device: claims.did,
+            })
         })
     }
 }
@@ -222,15 +257,22 @@ fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
-/// Failed sign-ins allowed within the window before each further failure locks the key out,
-/// doubling from one second up to fifteen minutes.
-const FREE_FAILURES: u32 = 5;
-fn lockout(failures: u32) -> Duration {
-    if failures < FREE_FAILURES {
+/// Failed sign-ins allowed per account within the window before each further failure locks the
+/// account out, doubling from one second up to fifteen minutes.
+const FREE_FAILURES_PER_ACCOUNT: u32 = 5;
+/// The same per client address, higher because an office or a village may share one address.
+const FREE_FAILURES_PER_ADDRESS: u32 = 30;
+
+fn lockout_after(free: u32, failures: u32) -> Duration {
+    if failures < free {
         Duration::zero()
     } else {
-        Duration::seconds(1i64 << (failures - FREE_FAILURES).min(10)).min(Duration::minutes(15))
+        Duration::seconds(1i64 << (failures - free).min(10)).min(Duration::minutes(15))
     }
+}
+
+fn lockout(failures: u32) -> Duration {
+    lockout_after(FREE_FAILURES_PER_ACCOUNT, failures)
 }
 
 async fn issue_pair(
@@ -243,7 +285,15 @@ async fn issue_pair(
 ) -> Result<TokenResponse, ApiError> {
     let (access_token, expires_in) = state.tokens.issue(user, role, device)?;
     let refresh = new_refresh_token();
-    users::store_refresh(conn, user, family, token_hash(&refresh), device, state.tokens.refresh_ttl).await?;
+    users::store_refresh(
+        conn,
+        user,
+        family,
+        token_hash(&refresh),
+        device,
+        state.tokens.refresh_ttl,
+    )
+    .await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -261,12 +311,29 @@ pub async fn login(
     body: crate::extract::JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let device = body.device_id.as_deref().map(str::trim).filter(|d| !d.is_empty()).unwrap_or("unnamed");
+    let device = body
+        .device_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .unwrap_or("unnamed");
     if device.len() > 128 {
-        return Err(ApiError::Validation(fieldcheck_domain::ValidationErrors::single("device_id", "too-long", "at most 128 characters")));
+        return Err(ApiError::Validation(
+            fieldcheck_domain::ValidationErrors::single(
+                "device_id",
+                "too-long",
+                "at most 128 characters",
+            ),
+        ));
     }
-    let addr = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let keys = [format!("user:{}", body.username.to_lowercase()), format!("addr:{addr}")];
+    let addr = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let keys = [
+        format!("user:{}", body.username.to_lowercase()),
+        format!("addr:{addr}"),
+    ];
     for k in &keys {
         if let Some(until) = users::blocked_until(&state.store.db, k).await? {
             let wait = (until - chrono::Utc::now()).num_seconds().max(1) as u64;
@@ -277,9 +344,14 @@ pub async fn login(
     let password = body.password.clone();
     let stored = account.as_ref().map(|a| a.row.password_hash.clone());
     // argon2 is deliberately slow: keep it off the async workers.
-    let ok = web::block(move || password::verify(&password, stored.as_deref().unwrap_or(password::dummy_hash())))
-        .await
-        .map_err(ApiError::internal)?;
+    let ok = web::block(move || {
+        password::verify(
+            &password,
+            stored.as_deref().unwrap_or(password::dummy_hash()),
+        )
+    })
+    .await
+    .map_err(ApiError::internal)?;
     let txn = state.store.write().await?;
     match account {
         Some(a) if ok && !a.row.disabled => {
@@ -287,22 +359,30 @@ pub async fn login(
                 users::clear_failures(&*txn, k).await?;
             }
             let user = UserId(a.row.id);
-            let resp = issue_pair(&state, &*txn, user, a.role, uuid::Uuid::now_v7(), device).await?;
-            fieldcheck_store::audit::append(&*txn, fieldcheck_store::audit::AuditEvent {
-                actor: Some(user),
-                action: "auth.login",
-                target_type: "user",
-                target_id: user.to_string(),
-                details: serde_json::json!({ "device": device }),
-            })
+            let resp =
+                issue_pair(&state, &*txn, user, a.role, uuid::Uuid::now_v7(), device).await?;
+            fieldcheck_store::audit::append(
+                &*txn,
+                fieldcheck_store::audit::AuditEvent {
+                    actor: Some(user),
+                    action: "auth.login",
+                    target_type: "user",
+                    target_id: user.to_string(),
+                    details: serde_json::json!({ "device": device }),
+                },
+            )
             .await?;
             txn.commit().await?;
-            Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(resp))
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(resp))
         }
         _ => {
-            for k in &keys {
-                users::record_failure(&*txn, k, Duration::minutes(15), lockout).await?;
-            }
+            users::record_failure(&*txn, &keys[0], Duration::minutes(15), lockout).await?;
+            users::record_failure(&*txn, &keys[1], Duration::minutes(15), |n| {
+                lockout_after(FREE_FAILURES_PER_ADDRESS, n)
+            })
+            .await?;
             txn.commit().await?;
             Err(ApiError::Unauthorized("wrong user name or password"))
         }
@@ -317,8 +397,14 @@ pub async fn refresh(
 ) -> Result<HttpResponse, ApiError> {
     let txn = state.store.write().await?;
     match users::spend_refresh(&*txn, &token_hash(&body.0.refresh_token)).await? {
-        users::RefreshOutcome::Rotated { user, family, device_id } => {
-            let account = users::account(&*txn, user).await?.filter(|a| !a.row.disabled);
+        users::RefreshOutcome::Rotated {
+            user,
+            family,
+            device_id,
+        } => {
+            let account = users::account(&*txn, user)
+                .await?
+                .filter(|a| !a.row.disabled);
             let Some(account) = account else {
                 users::revoke_family(&*txn, family).await?;
                 txn.commit().await?;
@@ -326,14 +412,20 @@ pub async fn refresh(
             };
             let resp = issue_pair(&state, &*txn, user, account.role, family, &device_id).await?;
             txn.commit().await?;
-            Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(resp))
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(resp))
         }
         users::RefreshOutcome::Reused => {
             txn.commit().await?;
             tracing::warn!("refresh token reused; its family is revoked");
-            Err(ApiError::Unauthorized("refresh token already used; sign in again"))
+            Err(ApiError::Unauthorized(
+                "refresh token already used; sign in again",
+            ))
         }
-        users::RefreshOutcome::Invalid => Err(ApiError::Unauthorized("invalid or expired refresh token")),
+        users::RefreshOutcome::Invalid => {
+            Err(ApiError::Unauthorized("invalid or expired refresh token"))
+        }
     }
 }
 
@@ -343,15 +435,20 @@ pub async fn logout(
     body: crate::extract::JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let txn = state.store.write().await?;
-    if let Some((user, family)) = users::family_of(&*txn, &token_hash(&body.0.refresh_token)).await? {
+    if let Some((user, family)) =
+        users::family_of(&*txn, &token_hash(&body.0.refresh_token)).await?
+    {
         users::revoke_family(&*txn, family).await?;
-        fieldcheck_store::audit::append(&*txn, fieldcheck_store::audit::AuditEvent {
-            actor: Some(user),
-            action: "auth.logout",
-            target_type: "user",
-            target_id: user.to_string(),
-            details: serde_json::json!({}),
-        })
+        fieldcheck_store::audit::append(
+            &*txn,
+            fieldcheck_store::audit::AuditEvent {
+                actor: Some(user),
+                action: "auth.logout",
+                target_type: "user",
+                target_id: user.to_string(),
+                details: serde_json::json!({}),
+            },
+        )
         .await?;
     }
     txn.commit().await?;

@@ -159,13 +159,19 @@ impl Default for BlobConfig {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { json_body_bytes: 1024 * 1024, upload_bytes: 25 * 1024 * 1024 }
+        Limits {
+            json_body_bytes: 1024 * 1024,
+            upload_bytes: 25 * 1024 * 1024,
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { format: "json".into(), level: "info".into() }
+        LogConfig {
+            format: "json".into(),
+            level: "info".into(),
+        }
     }
 }
 
@@ -209,14 +215,19 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let mut root = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-                text.parse::<toml::Table>().map_err(|e| ConfigError::Invalid(e.to_string()))?
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Invalid(e.to_string()))?
             }
             None => toml::Table::new(),
         };
         for (name, value) in vars {
-            let Some(rest) = name.strip_prefix("FIELDCHECK_") else { continue };
+            let Some(rest) = name.strip_prefix("FIELDCHECK_") else {
+                continue;
+            };
             if rest == "CONFIG" || rest.starts_with("TEST_") {
                 continue;
             }
@@ -228,25 +239,37 @@ impl Config {
                     .or_insert_with(|| toml::Value::Table(toml::Table::new()));
                 table = match entry {
                     toml::Value::Table(t) => t,
-                    _ => return Err(ConfigError::Invalid(format!("{name}: {section} is not a section"))),
+                    _ => {
+                        return Err(ConfigError::Invalid(format!(
+                            "{name}: {section} is not a section"
+                        )));
+                    }
                 };
             }
             table.insert(path[path.len() - 1].clone(), env_value(&value));
         }
-        toml::Value::Table(root).try_into::<Config>().map_err(|e| ConfigError::Invalid(e.to_string()))
+        toml::Value::Table(root)
+            .try_into::<Config>()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
     }
 
     /// The database URL, defaulting to a SQLite file in the data folder.
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.0.is_empty() => url.0.clone(),
-            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("fieldcheck.sqlite").display()),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("fieldcheck.sqlite").display()
+            ),
         }
     }
 
     /// Folder of the local blob store.
     pub fn blob_path(&self) -> PathBuf {
-        self.blob.path.clone().unwrap_or_else(|| self.data_dir.join("blobs"))
+        self.blob
+            .path
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs"))
     }
 }
 
@@ -259,7 +282,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("fc-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("c.toml");
-        std::fs::write(&file, "bind = \"0.0.0.0:1\"\n[auth]\naccess_ttl_secs = 60\n").unwrap();
+        std::fs::write(
+            &file,
+            "bind = \"0.0.0.0:1\"\n[auth]\naccess_ttl_secs = 60\n",
+        )
+        .unwrap();
         let c = Config::load(
             Some(&file),
             [
@@ -273,7 +300,11 @@ mod tests {
         assert_eq!(c.auth.access_ttl_secs, 60);
         assert_eq!(c.auth.issuer, "x");
         assert_eq!(c.mode, Mode::Development);
-        assert!(format!("{:?}", Secret("hunter2".into())).find("hunter2").is_none());
+        assert!(
+            format!("{:?}", Secret("hunter2".into()))
+                .find("hunter2")
+                .is_none()
+        );
     }
 
     #[test]

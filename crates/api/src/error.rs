@@ -155,7 +155,9 @@ impl ResponseError for ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Validation(_) | ApiError::InvalidBody { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::InvalidBody { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::MalformedJson(_) | ApiError::InvalidQuery(_) | ApiError::InvalidCursor => {
                 StatusCode::BAD_REQUEST
             }
@@ -187,7 +189,10 @@ impl ResponseError for ApiError {
         let (detail, errors) = match self {
             ApiError::Validation(v) => (None, v.0.clone()),
             ApiError::Internal(_) => (None, Vec::new()),
-            ApiError::Duplicate(_) => (Some("a record with this unique value already exists".to_owned()), Vec::new()),
+            ApiError::Duplicate(_) => (
+                Some("a record with this unique value already exists".to_owned()),
+                Vec::new(),
+            ),
             other => (Some(other.to_string()), Vec::new()),
         };
         let problem = Problem {

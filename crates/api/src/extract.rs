@@ -31,7 +31,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let essence = content_type.split(';').next().unwrap_or("").trim().to_owned();
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -62,7 +67,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     if inner.is_syntax() || inner.is_eof() || inner.is_io() {
                         Err(ApiError::MalformedJson(inner.to_string()))
                     } else {
-                        Err(ApiError::InvalidBody { path, detail: inner.to_string() })
+                        Err(ApiError::InvalidBody {
+                            path,
+                            detail: inner.to_string(),
+                        })
                     }
                 }
             }
@@ -72,7 +80,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
 /// Parses a path id; anything that is not a UUID cannot name a record, so it is a 404.
 pub fn path_id<T: From<Uuid>>(raw: &str) -> Result<T, ApiError> {
-    Uuid::parse_str(raw).map(T::from).map_err(|_| ApiError::NotFound)
+    Uuid::parse_str(raw)
+        .map(T::from)
+        .map_err(|_| ApiError::NotFound)
 }
 
 /// Signs and checks list cursors, so a client cannot forge a position or reuse a cursor with
@@ -82,7 +92,8 @@ pub struct CursorKey(pub [u8; 32]);
 
 impl CursorKey {
     fn mac(&self, data: &[u8]) -> [u8; 16] {
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        let mut m =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
         m.update(data);
         let full = m.finalize().into_bytes();
         let mut out = [0u8; 16];
@@ -101,14 +112,21 @@ impl CursorKey {
 
     /// Decodes a cursor issued for the same query.
     pub fn decode(&self, cursor: &str, query_key: &str) -> Result<Uuid, ApiError> {
-        let data = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| ApiError::InvalidCursor)?;
+        let data = URL_SAFE_NO_PAD
+            .decode(cursor)
+            .map_err(|_| ApiError::InvalidCursor)?;
         if data.len() != 16 + 8 + 16 {
             return Err(ApiError::InvalidCursor);
         }
         let (body, mac) = data.split_at(24);
         // Constant-time comparison of the MAC.
         let expected = self.mac(body);
-        if expected.iter().zip(mac).fold(0u8, |acc, (a, b)| acc | (a ^ b)) != 0 {
+        if expected
+            .iter()
+            .zip(mac)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            != 0
+        {
             return Err(ApiError::InvalidCursor);
         }
         if body[16..24] != Sha256::digest(query_key.as_bytes())[..8] {
@@ -134,16 +152,25 @@ pub fn etag_of(body: &[u8]) -> String {
 }
 
 fn header_matches(value: &str, etag: &str) -> bool {
-    value.split(',').map(str::trim).any(|v| v == "*" || v.trim_start_matches("W/") == etag)
+    value
+        .split(',')
+        .map(str::trim)
+        .any(|v| v == "*" || v.trim_start_matches("W/") == etag)
 }
 
 /// Serialises `value` with its ETag, answering 304 when `If-None-Match` already has it.
 pub fn with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
     let etag = etag_of(&body);
-    if let Some(inm) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+    if let Some(inm) = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
         if header_matches(inm, &etag) {
-            return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+            return Ok(HttpResponse::NotModified()
+                .insert_header((header::ETAG, etag))
+                .finish());
         }
     }
     Ok(HttpResponse::Ok()
@@ -155,11 +182,19 @@ pub fn with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpRespo
 
 /// Requires `If-Match` to name the current representation of `current`.
 pub fn check_if_match<T: Serialize>(req: &HttpRequest, current: &T) -> Result<(), ApiError> {
-    let Some(im) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(im) = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Err(ApiError::PreconditionRequired);
     };
     let body = serde_json::to_vec(current).map_err(ApiError::internal)?;
-    if header_matches(im, &etag_of(&body)) { Ok(()) } else { Err(ApiError::PreconditionFailed) }
+    if header_matches(im, &etag_of(&body)) {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed)
+    }
 }
 
 #[cfg(test)]
@@ -175,9 +210,19 @@ mod tests {
         assert!(k.decode(&c, "households?district=460107").is_err());
         let mut forged = URL_SAFE_NO_PAD.decode(&c).unwrap();
         forged[0] ^= 1;
-        assert!(k.decode(&URL_SAFE_NO_PAD.encode(forged), "households?district=460106").is_err());
+        assert!(
+            k.decode(
+                &URL_SAFE_NO_PAD.encode(forged),
+                "households?district=460106"
+            )
+            .is_err()
+        );
         assert!(k.decode("not a cursor", "x").is_err());
-        assert!(CursorKey([4u8; 32]).decode(&c, "households?district=460106").is_err());
+        assert!(
+            CursorKey([4u8; 32])
+                .decode(&c, "households?district=460106")
+                .is_err()
+        );
     }
 
     #[test]

@@ -74,7 +74,11 @@ pub async fn build(config: Config, listener: TcpListener) -> Result<Application,
     let port = listener.local_addr()?.port();
     let state = web::Data::new(AppState::new(config, &secrets, store, blobs));
     let server = serve(state.clone(), listener)?;
-    Ok(Application { server, port, state })
+    Ok(Application {
+        server,
+        port,
+        state,
+    })
 }
 
 fn problem_for_status<B: MessageBody + 'static>(
@@ -94,13 +98,20 @@ fn problem_for_status<B: MessageBody + 'static>(
         405 => ApiError::MethodNotAllowed,
         413 => ApiError::PayloadTooLarge(0),
         415 => ApiError::UnsupportedMediaType,
-        400..=499 => ApiError::InvalidQuery(status.canonical_reason().unwrap_or("bad request").to_owned()),
+        400..=499 => ApiError::InvalidQuery(
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_owned(),
+        ),
         _ => ApiError::Unavailable(status.canonical_reason().unwrap_or("error").to_owned()),
     };
     let (req, _) = res.into_parts();
     let mut resp = actix_web::ResponseError::error_response(&err);
     *resp.status_mut() = status;
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, resp).map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, resp).map_into_right_body(),
+    ))
 }
 
 fn configure(cfg: &mut web::ServiceConfig) {
@@ -116,7 +127,9 @@ fn configure(cfg: &mut web::ServiceConfig) {
         for r in routes {
             resource = resource.route(r);
         }
-        cfg.service(resource.default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::MethodNotAllowed) })));
+        cfg.service(resource.default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::MethodNotAllowed)
+        })));
     }
 }
 
@@ -128,10 +141,15 @@ pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
         App::new()
             .app_data(state.clone())
             .app_data(json_limit)
-            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::InvalidQuery(e.to_string()).into()))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ApiError::InvalidQuery(e.to_string()).into()),
+            )
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
             .configure(configure)
-            .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::NotFound) }))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound)
+            }))
             .wrap(ErrorHandlers::new().default_handler(problem_for_status))
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(telemetry::request_context))
@@ -141,4 +159,3 @@ pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
     .run();
     Ok(server)
 }
-

@@ -35,10 +35,22 @@ pub fn table() -> Vec<(Method, &'static str, Route)> {
         (M::PATCH, "/places/{id}", web::patch().to(update_place)),
         (M::GET, "/households", web::get().to(list_households)),
         (M::POST, "/households", web::post().to(create_household)),
-        (M::POST, "/households/lookup", web::post().to(lookup_households)),
+        (
+            M::POST,
+            "/households/lookup",
+            web::post().to(lookup_households),
+        ),
         (M::GET, "/households/{id}", web::get().to(get_household)),
-        (M::PATCH, "/households/{id}", web::patch().to(update_household)),
-        (M::POST, "/households/{id}/members", web::post().to(add_member)),
+        (
+            M::PATCH,
+            "/households/{id}",
+            web::patch().to(update_household),
+        ),
+        (
+            M::POST,
+            "/households/{id}/members",
+            web::post().to(add_member),
+        ),
         (M::GET, "/members/{id}", web::get().to(get_member)),
         (M::PATCH, "/members/{id}", web::patch().to(update_member)),
         (M::GET, "/plans", web::get().to(list_plans)),
@@ -59,7 +71,11 @@ pub fn table() -> Vec<(Method, &'static str, Route)> {
         (M::GET, "/assessees", web::get().to(list_assessees)),
         (M::POST, "/assessees", web::post().to(create_assessee)),
         (M::GET, "/assessees/{id}", web::get().to(get_assessee)),
-        (M::PATCH, "/assessees/{id}", web::patch().to(update_assessee)),
+        (
+            M::PATCH,
+            "/assessees/{id}",
+            web::patch().to(update_assessee),
+        ),
         (M::GET, "/users", web::get().to(list_users)),
         (M::POST, "/users", web::post().to(create_user)),
         (M::GET, "/users/{id}", web::get().to(get_user)),
@@ -74,13 +90,24 @@ async fn livez() -> HttpResponse {
 }
 
 async fn readyz(state: State) -> Result<HttpResponse> {
-    state.store.ping().await.map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
-    state.blobs.check().await.map_err(|e| ApiError::Unavailable(format!("blob store: {e}")))?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": "ok", "blob_store": "ok" })))
+    state
+        .store
+        .ping()
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
+    state
+        .blobs
+        .check()
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("blob store: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "status": "ready", "database": "ok", "blob_store": "ok" })))
 }
 
 async fn metrics(state: State) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
 }
 
 async fn openapi() -> Result<HttpResponse> {
@@ -88,7 +115,12 @@ async fn openapi() -> Result<HttpResponse> {
 }
 
 /// Parses the cursor of a list query bound to `key`, and builds the page request.
-fn page_request(state: &AppState, cursor: &Option<String>, limit: Option<u64>, key: &str) -> Result<PageRequest> {
+fn page_request(
+    state: &AppState,
+    cursor: &Option<String>,
+    limit: Option<u64>,
+    key: &str,
+) -> Result<PageRequest> {
     let after = match cursor {
         Some(c) => Some(state.cursors.decode(c, key)?),
         None => None,
@@ -96,16 +128,23 @@ fn page_request(state: &AppState, cursor: &Option<String>, limit: Option<u64>, k
     Ok(PageRequest::new(after, limit))
 }
 
-fn list_response<T: Serialize>(state: &AppState, page: fieldcheck_store::Page<T>, key: &str) -> HttpResponse {
+fn list_response<T: Serialize>(
+    state: &AppState,
+    page: fieldcheck_store::Page<T>,
+    key: &str,
+) -> HttpResponse {
     let next_cursor = page.next_after.map(|a| state.cursors.encode(a, key));
-    HttpResponse::Ok().json(ListPage { items: page.items, next_cursor })
+    HttpResponse::Ok().json(ListPage {
+        items: page.items,
+        next_cursor,
+    })
 }
 
 fn parse_district(d: &Option<String>) -> Result<()> {
     match d {
-        Some(d) if d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(ApiError::InvalidQuery("district must be a 6-digit code".into()))
-        }
+        Some(d) if d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()) => Err(
+            ApiError::InvalidQuery("district must be a 6-digit code".into()),
+        ),
         _ => Ok(()),
     }
 }
@@ -123,9 +162,16 @@ struct PlaceQuery {
     limit: Option<u64>,
 }
 
-async fn list_places(state: State, _p: Principal, q: web::Query<PlaceQuery>) -> Result<HttpResponse> {
+async fn list_places(
+    state: State,
+    _p: Principal,
+    q: web::Query<PlaceQuery>,
+) -> Result<HttpResponse> {
     parse_district(&q.district)?;
-    let key = format!("places|{:?}|{:?}|{:?}|{:?}", q.level, q.parent, q.district, q.updated_since);
+    let key = format!(
+        "places|{:?}|{:?}|{:?}|{:?}",
+        q.level, q.parent, q.district, q.updated_since
+    );
     let page = page_request(&state, &q.cursor, q.limit, &key)?;
     let filter = places::PlaceFilter {
         level: q.level,
@@ -133,14 +179,27 @@ async fn list_places(state: State, _p: Principal, q: web::Query<PlaceQuery>) -> 
         district: q.district.clone(),
         updated_since: q.updated_since,
     };
-    Ok(list_response(&state, places::list(&state.store.db, &filter, page).await?, &key))
+    Ok(list_response(
+        &state,
+        places::list(&state.store.db, &filter, page).await?,
+        &key,
+    ))
 }
 
-async fn get_place(state: State, req: HttpRequest, _p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
+async fn get_place(
+    state: State,
+    req: HttpRequest,
+    _p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     with_etag(&req, &places::get(&state.store.db, path_id(&id)?).await?)
 }
 
-async fn create_place(state: State, p: Principal, body: JsonBody<places::NewPlace>) -> Result<HttpResponse> {
+async fn create_place(
+    state: State,
+    p: Principal,
+    body: JsonBody<places::NewPlace>,
+) -> Result<HttpResponse> {
     p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
     let place = places::create(&*txn, Some(p.user), body.0).await?;
@@ -178,11 +237,18 @@ struct HouseholdQuery {
     limit: Option<u64>,
 }
 
-async fn list_households(state: State, p: Principal, q: web::Query<HouseholdQuery>) -> Result<HttpResponse> {
+async fn list_households(
+    state: State,
+    p: Principal,
+    q: web::Query<HouseholdQuery>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadHouseholds)?;
     parse_district(&q.district)?;
     // The caller is part of the key: a cursor cannot be replayed by someone with another scope.
-    let key = format!("households|{}|{:?}|{:?}|{:?}|{:?}", p.user, q.district, q.village, q.status, q.updated_since);
+    let key = format!(
+        "households|{}|{:?}|{:?}|{:?}|{:?}",
+        p.user, q.district, q.village, q.status, q.updated_since
+    );
     let page = page_request(&state, &q.cursor, q.limit, &key)?;
     let filter = registry::HouseholdFilter {
         district: q.district.clone(),
@@ -191,7 +257,11 @@ async fn list_households(state: State, p: Principal, q: web::Query<HouseholdQuer
         updated_since: q.updated_since,
         id_number_index: None,
     };
-    Ok(list_response(&state, registry::list_households(&state.store.db, &p.scope, &filter, page).await?, &key))
+    Ok(list_response(
+        &state,
+        registry::list_households(&state.store.db, &p.scope, &filter, page).await?,
+        &key,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -202,7 +272,11 @@ struct LookupRequest {
 
 /// Exact lookup by national ID number, in the body so the number never appears in a URL or an
 /// access log; matched through the keyed hash.
-async fn lookup_households(state: State, p: Principal, body: JsonBody<LookupRequest>) -> Result<HttpResponse> {
+async fn lookup_households(
+    state: State,
+    p: Principal,
+    body: JsonBody<LookupRequest>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadHouseholds)?;
     let id = NationalId::parse(&body.0.id_number)?;
     let filter = registry::HouseholdFilter {
@@ -210,17 +284,24 @@ async fn lookup_households(state: State, p: Principal, body: JsonBody<LookupRequ
         ..Default::default()
     };
     let txn = state.store.write().await?;
-    let page = registry::list_households(&*txn, &p.scope, &filter, PageRequest::new(None, None)).await?;
-    audit::append(&*txn, audit::AuditEvent {
-        actor: Some(p.user),
-        action: "pii.lookup",
-        target_type: "household",
-        target_id: "-".into(),
-        details: serde_json::json!({ "matches": page.items.len() }),
-    })
+    let page =
+        registry::list_households(&*txn, &p.scope, &filter, PageRequest::new(None, None)).await?;
+    audit::append(
+        &*txn,
+        audit::AuditEvent {
+            actor: Some(p.user),
+            action: "pii.lookup",
+            target_type: "household",
+            target_id: "-".into(),
+            details: serde_json::json!({ "matches": page.items.len() }),
+        },
+    )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Ok().json(ListPage { items: page.items, next_cursor: None }))
+    Ok(HttpResponse::Ok().json(ListPage {
+        items: page.items,
+        next_cursor: None,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -244,22 +325,49 @@ async fn get_household(
             p.require(Action::RevealIdNumbers)?;
             true
         }
-        Some(_) => return Err(ApiError::InvalidQuery("reveal accepts only id_number".into())),
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(
+                "reveal accepts only id_number".into(),
+            ));
+        }
     };
     if !reveal {
-        let h = registry::get_household(&state.store.db, &state.store.pii, &p.scope, id, registry::IdNumbers::Masked, Some(p.user)).await?;
+        let h = registry::get_household(
+            &state.store.db,
+            &state.store.pii,
+            &p.scope,
+            id,
+            registry::IdNumbers::Masked,
+            Some(p.user),
+        )
+        .await?;
         return with_etag(&req, &h);
     }
     // A reveal writes its audit entry in the same transaction as the read.
     let txn = state.store.write().await?;
-    let h = registry::get_household(&*txn, &state.store.pii, &p.scope, id, registry::IdNumbers::Revealed, Some(p.user)).await?;
+    let h = registry::get_household(
+        &*txn,
+        &state.store.pii,
+        &p.scope,
+        id,
+        registry::IdNumbers::Revealed,
+        Some(p.user),
+    )
+    .await?;
     txn.commit().await?;
     let mut res = with_etag(&req, &h)?;
-    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     Ok(res)
 }
 
-async fn create_household(state: State, p: Principal, body: JsonBody<registry::NewHousehold>) -> Result<HttpResponse> {
+async fn create_household(
+    state: State,
+    p: Principal,
+    body: JsonBody<registry::NewHousehold>,
+) -> Result<HttpResponse> {
     p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
     let h = registry::create_household(&*txn, &state.store.pii, Some(p.user), body.0).await?;
@@ -278,9 +386,20 @@ async fn update_household(
     let id = path_id(&id)?;
     let pii = &state.store.pii;
     let txn = state.store.write().await?;
-    let current = registry::get_household(&*txn, pii, &p.scope, id, registry::IdNumbers::Masked, None).await?;
+    let current =
+        registry::get_household(&*txn, pii, &p.scope, id, registry::IdNumbers::Masked, None)
+            .await?;
     check_if_match(&req, &current)?;
-    let h = registry::update_household(&*txn, pii, &p.scope, Some(p.user), id, current.household.version, body.0).await?;
+    let h = registry::update_household(
+        &*txn,
+        pii,
+        &p.scope,
+        Some(p.user),
+        id,
+        current.household.version,
+        body.0,
+    )
+    .await?;
     txn.commit().await?;
     with_etag(&req, &h)
 }
@@ -293,14 +412,30 @@ async fn add_member(
 ) -> Result<HttpResponse> {
     p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
-    let m = registry::add_member(&*txn, &state.store.pii, &p.scope, Some(p.user), path_id(&id)?, body.0).await?;
+    let m = registry::add_member(
+        &*txn,
+        &state.store.pii,
+        &p.scope,
+        Some(p.user),
+        path_id(&id)?,
+        body.0,
+    )
+    .await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(m))
 }
 
-async fn get_member(state: State, req: HttpRequest, p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
+async fn get_member(
+    state: State,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadHouseholds)?;
-    with_etag(&req, &registry::get_member(&state.store.db, &state.store.pii, &p.scope, path_id(&id)?).await?)
+    with_etag(
+        &req,
+        &registry::get_member(&state.store.db, &state.store.pii, &p.scope, path_id(&id)?).await?,
+    )
 }
 
 async fn update_member(
@@ -316,7 +451,16 @@ async fn update_member(
     let txn = state.store.write().await?;
     let current = registry::get_member(&*txn, pii, &p.scope, id).await?;
     check_if_match(&req, &current)?;
-    let m = registry::update_member(&*txn, pii, &p.scope, Some(p.user), id, current.version, body.0).await?;
+    let m = registry::update_member(
+        &*txn,
+        pii,
+        &p.scope,
+        Some(p.user),
+        id,
+        current.version,
+        body.0,
+    )
+    .await?;
     txn.commit().await?;
     with_etag(&req, &m)
 }
@@ -336,7 +480,10 @@ struct PlanQuery {
 
 async fn list_plans(state: State, p: Principal, q: web::Query<PlanQuery>) -> Result<HttpResponse> {
     p.require(Action::ReadHouseholds)?;
-    let key = format!("plans|{}|{:?}|{:?}|{:?}|{:?}", p.user, q.household, q.year, q.status, q.updated_since);
+    let key = format!(
+        "plans|{}|{:?}|{:?}|{:?}|{:?}",
+        p.user, q.household, q.year, q.status, q.updated_since
+    );
     let page = page_request(&state, &q.cursor, q.limit, &key)?;
     let filter = registry::PlanFilter {
         household_id: q.household.map(Into::into),
@@ -344,15 +491,31 @@ async fn list_plans(state: State, p: Principal, q: web::Query<PlanQuery>) -> Res
         status: q.status,
         updated_since: q.updated_since,
     };
-    Ok(list_response(&state, registry::list_plans(&state.store.db, &p.scope, &filter, page).await?, &key))
+    Ok(list_response(
+        &state,
+        registry::list_plans(&state.store.db, &p.scope, &filter, page).await?,
+        &key,
+    ))
 }
 
-async fn get_plan(state: State, req: HttpRequest, p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
+async fn get_plan(
+    state: State,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadHouseholds)?;
-    with_etag(&req, &registry::get_plan(&state.store.db, &p.scope, path_id(&id)?).await?)
+    with_etag(
+        &req,
+        &registry::get_plan(&state.store.db, &p.scope, path_id(&id)?).await?,
+    )
 }
 
-async fn create_plan(state: State, p: Principal, body: JsonBody<registry::NewPlan>) -> Result<HttpResponse> {
+async fn create_plan(
+    state: State,
+    p: Principal,
+    body: JsonBody<registry::NewPlan>,
+) -> Result<HttpResponse> {
     p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
     let plan = registry::create_plan(&*txn, &p.scope, Some(p.user), body.0).await?;
@@ -372,7 +535,8 @@ async fn update_plan(
     let txn = state.store.write().await?;
     let current = registry::get_plan(&*txn, &p.scope, id).await?;
     check_if_match(&req, &current)?;
-    let plan = registry::update_plan(&*txn, &p.scope, Some(p.user), id, current.version, body.0).await?;
+    let plan =
+        registry::update_plan(&*txn, &p.scope, Some(p.user), id, current.version, body.0).await?;
     txn.commit().await?;
     with_etag(&req, &plan)
 }
@@ -390,9 +554,17 @@ async fn add_measure(
     Ok(HttpResponse::Created().json(m))
 }
 
-async fn get_measure(state: State, req: HttpRequest, p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
+async fn get_measure(
+    state: State,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadHouseholds)?;
-    with_etag(&req, &registry::get_measure(&state.store.db, &p.scope, path_id(&id)?).await?)
+    with_etag(
+        &req,
+        &registry::get_measure(&state.store.db, &p.scope, path_id(&id)?).await?,
+    )
 }
 
 async fn update_measure(
@@ -407,7 +579,8 @@ async fn update_measure(
     let txn = state.store.write().await?;
     let current = registry::get_measure(&*txn, &p.scope, id).await?;
     check_if_match(&req, &current)?;
-    let m = registry::update_measure(&*txn, &p.scope, Some(p.user), id, current.version, body.0).await?;
+    let m = registry::update_measure(&*txn, &p.scope, Some(p.user), id, current.version, body.0)
+        .await?;
     txn.commit().await?;
     with_etag(&req, &m)
 }
@@ -426,15 +599,28 @@ async fn list_units(state: State, p: Principal, q: web::Query<UnitQuery>) -> Res
     p.require(Action::ReadUnits)?;
     let key = format!("units|{:?}", q.kind);
     let page = page_request(&state, &q.cursor, q.limit, &key)?;
-    Ok(list_response(&state, orgs::list_units(&state.store.db, q.kind, page).await?, &key))
+    Ok(list_response(
+        &state,
+        orgs::list_units(&state.store.db, q.kind, page).await?,
+        &key,
+    ))
 }
 
-async fn get_unit(state: State, req: HttpRequest, p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
+async fn get_unit(
+    state: State,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadUnits)?;
     with_etag(&req, &orgs::get_unit(&state.store.db, path_id(&id)?).await?)
 }
 
-async fn create_unit(state: State, p: Principal, body: JsonBody<orgs::NewUnit>) -> Result<HttpResponse> {
+async fn create_unit(
+    state: State,
+    p: Principal,
+    body: JsonBody<orgs::NewUnit>,
+) -> Result<HttpResponse> {
     p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
     let u = orgs::create_unit(&*txn, Some(p.user), body.0).await?;
@@ -467,19 +653,39 @@ struct PersonQuery {
     limit: Option<u64>,
 }
 
-async fn list_persons(state: State, p: Principal, q: web::Query<PersonQuery>) -> Result<HttpResponse> {
+async fn list_persons(
+    state: State,
+    p: Principal,
+    q: web::Query<PersonQuery>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadUnits)?;
     let key = format!("persons|{:?}", q.unit);
     let page = page_request(&state, &q.cursor, q.limit, &key)?;
-    Ok(list_response(&state, orgs::list_persons(&state.store.db, q.unit.map(Into::into), page).await?, &key))
+    Ok(list_response(
+        &state,
+        orgs::list_persons(&state.store.db, q.unit.map(Into::into), page).await?,
+        &key,
+    ))
 }
 
-async fn get_person(state: State, req: HttpRequest, p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
+async fn get_person(
+    state: State,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadUnits)?;
-    with_etag(&req, &orgs::get_person(&state.store.db, path_id(&id)?).await?)
+    with_etag(
+        &req,
+        &orgs::get_person(&state.store.db, path_id(&id)?).await?,
+    )
 }
 
-async fn create_person(state: State, p: Principal, body: JsonBody<orgs::NewPerson>) -> Result<HttpResponse> {
+async fn create_person(
+    state: State,
+    p: Principal,
+    body: JsonBody<orgs::NewPerson>,
+) -> Result<HttpResponse> {
     p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
     let person = orgs::create_person(&*txn, Some(p.user), body.0).await?;
@@ -515,21 +721,44 @@ struct AssesseeQuery {
     limit: Option<u64>,
 }
 
-async fn list_assessees(state: State, p: Principal, q: web::Query<AssesseeQuery>) -> Result<HttpResponse> {
+async fn list_assessees(
+    state: State,
+    p: Principal,
+    q: web::Query<AssesseeQuery>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadAssessees)?;
     parse_district(&q.district)?;
     let key = format!("assessees|{}|{:?}|{:?}", p.user, q.kind, q.district);
     let page = page_request(&state, &q.cursor, q.limit, &key)?;
-    let items = orgs::list_assessees(&state.store.db, &p.scope, q.kind, q.district.as_deref(), page).await?;
+    let items = orgs::list_assessees(
+        &state.store.db,
+        &p.scope,
+        q.kind,
+        q.district.as_deref(),
+        page,
+    )
+    .await?;
     Ok(list_response(&state, items, &key))
 }
 
-async fn get_assessee(state: State, req: HttpRequest, p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
+async fn get_assessee(
+    state: State,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     p.require(Action::ReadAssessees)?;
-    with_etag(&req, &orgs::get_assessee(&state.store.db, &p.scope, path_id(&id)?).await?)
+    with_etag(
+        &req,
+        &orgs::get_assessee(&state.store.db, &p.scope, path_id(&id)?).await?,
+    )
 }
 
-async fn create_assessee(state: State, p: Principal, body: JsonBody<orgs::NewAssessee>) -> Result<HttpResponse> {
+async fn create_assessee(
+    state: State,
+    p: Principal,
+    body: JsonBody<orgs::NewAssessee>,
+) -> Result<HttpResponse> {
     p.require(Action::EditAssessees)?;
     let txn = state.store.write().await?;
     let a = orgs::create_assessee(&*txn, Some(p.user), body.0).await?;
@@ -568,24 +797,43 @@ async fn list_users(state: State, p: Principal, q: web::Query<UserQuery>) -> Res
     p.require(Action::ManageUsers)?;
     let key = format!("users|{:?}", q.role);
     let page = page_request(&state, &q.cursor, q.limit, &key)?;
-    Ok(list_response(&state, users::list(&state.store.db, q.role, page).await?, &key))
+    Ok(list_response(
+        &state,
+        users::list(&state.store.db, q.role, page).await?,
+        &key,
+    ))
 }
 
-async fn get_user(state: State, req: HttpRequest, p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
+async fn get_user(
+    state: State,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
     p.require(Action::ManageUsers)?;
     with_etag(&req, &users::get(&state.store.db, path_id(&id)?).await?)
 }
 
 async fn hash_off_thread(password: Option<String>) -> Result<Option<String>> {
     match password {
-        Some(pw) => Ok(Some(web::block(move || fieldcheck_store::password::hash(&pw)).await.map_err(ApiError::internal)?)),
+        Some(pw) => Ok(Some(
+            web::block(move || fieldcheck_store::password::hash(&pw))
+                .await
+                .map_err(ApiError::internal)?,
+        )),
         None => Ok(None),
     }
 }
 
-async fn create_user(state: State, p: Principal, body: JsonBody<users::NewUser>) -> Result<HttpResponse> {
+async fn create_user(
+    state: State,
+    p: Principal,
+    body: JsonBody<users::NewUser>,
+) -> Result<HttpResponse> {
     p.require(Action::ManageUsers)?;
-    let hash = hash_off_thread(Some(body.0.password.clone())).await?.unwrap_or_default();
+    let hash = hash_off_thread(Some(body.0.password.clone()))
+        .await?
+        .unwrap_or_default();
     let txn = state.store.write().await?;
     let u = users::create(&*txn, Some(p.user), body.0, hash).await?;
     txn.commit().await?;
@@ -626,7 +874,11 @@ async fn list_audit(state: State, p: Principal, q: web::Query<AuditQuery>) -> Re
     let target = match (&q.target_type, &q.target_id) {
         (Some(t), Some(i)) => Some((t.as_str(), i.as_str())),
         (None, None) => None,
-        _ => return Err(ApiError::InvalidQuery("target_type and target_id go together".into())),
+        _ => {
+            return Err(ApiError::InvalidQuery(
+                "target_type and target_id go together".into(),
+            ));
+        }
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let entries = audit::list(&state.store.db, target, q.before, limit).await?;

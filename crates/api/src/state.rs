@@ -45,26 +45,47 @@ fn random_b64() -> String {
 /// Resolves secrets: from configuration, or in development mode from (or into) a file in the data
 /// folder, so that restarts keep sessions and encrypted data readable.
 pub fn resolve_secrets(config: &Config) -> Result<Secrets, ConfigError> {
-    let mut signing = config.auth.signing_keys.as_ref().map(|s| s.0.clone()).filter(|s| !s.is_empty());
-    let mut pii = config.pii.key.as_ref().map(|s| s.0.clone()).filter(|s| !s.is_empty());
+    let mut signing = config
+        .auth
+        .signing_keys
+        .as_ref()
+        .map(|s| s.0.clone())
+        .filter(|s| !s.is_empty());
+    let mut pii = config
+        .pii
+        .key
+        .as_ref()
+        .map(|s| s.0.clone())
+        .filter(|s| !s.is_empty());
     if config.mode == Mode::Production {
         if signing.is_none() {
-            return Err(ConfigError::MissingSecret("auth.signing_keys (FIELDCHECK_AUTH__SIGNING_KEYS)"));
+            return Err(ConfigError::MissingSecret(
+                "auth.signing_keys (FIELDCHECK_AUTH__SIGNING_KEYS)",
+            ));
         }
         if pii.is_none() {
             return Err(ConfigError::MissingSecret("pii.key (FIELDCHECK_PII__KEY)"));
         }
     } else if signing.is_none() || pii.is_none() {
         let file = config.data_dir.join("dev-secrets.toml");
-        let io = |e: std::io::Error| ConfigError::Read { path: file.clone(), source: e };
+        let io = |e: std::io::Error| ConfigError::Read {
+            path: file.clone(),
+            source: e,
+        };
         let mut table: toml::Table = match std::fs::read_to_string(&file) {
-            Ok(t) => t.parse().map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?,
+            Ok(t) => t
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Invalid(e.to_string()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
             Err(e) => return Err(io(e)),
         };
         let mut changed = false;
         for (key, slot, make) in [
-            ("signing_keys", &mut signing, (|| format!("dev-1:{}", random_b64())) as fn() -> String),
+            (
+                "signing_keys",
+                &mut signing,
+                (|| format!("dev-1:{}", random_b64())) as fn() -> String,
+            ),
             ("pii_key", &mut pii, random_b64 as fn() -> String),
         ] {
             if slot.is_none() {
@@ -93,14 +114,22 @@ pub fn resolve_secrets(config: &Config) -> Result<Secrets, ConfigError> {
     let pii_key: [u8; 32] = pii_bytes
         .try_into()
         .map_err(|_| ConfigError::Invalid("pii.key must be 32 bytes".into()))?;
-    Ok(Secrets { signing_keys, pii_key })
+    Ok(Secrets {
+        signing_keys,
+        pii_key,
+    })
 }
 
 #[cfg(unix)]
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().create(true).write(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }
 
@@ -110,18 +139,32 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Opens the database with the PII key from `secrets`.
-pub async fn open_store(config: &Config, secrets: &Secrets) -> Result<Store, fieldcheck_store::StoreError> {
+pub async fn open_store(
+    config: &Config,
+    secrets: &Secrets,
+) -> Result<Store, fieldcheck_store::StoreError> {
     if config.database_url().starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| fieldcheck_store::StoreError::File(e.to_string()))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| fieldcheck_store::StoreError::File(e.to_string()))?;
     }
     Store::open(&config.database_url(), PiiCipher::new(&secrets.pii_key)).await
 }
 
 impl AppState {
     /// Assembles the state.
-    pub fn new(config: Config, secrets: &Secrets, store: Store, blobs: Arc<dyn BlobStore>) -> AppState {
-        let first = secrets.signing_keys.first().map(|k| k.1.clone()).unwrap_or_default();
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&first).unwrap_or_else(|_| unreachable!());
+    pub fn new(
+        config: Config,
+        secrets: &Secrets,
+        store: Store,
+        blobs: Arc<dyn BlobStore>,
+    ) -> AppState {
+        let first = secrets
+            .signing_keys
+            .first()
+            .map(|k| k.1.clone())
+            .unwrap_or_default();
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&first).unwrap_or_else(|_| unreachable!());
         mac.update(b"fieldcheck/cursor/v1");
         let cursor_key: [u8; 32] = mac.finalize().into_bytes().into();
         AppState {

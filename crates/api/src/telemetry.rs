@@ -25,11 +25,17 @@ pub fn init_tracing(format: &str, level: &str) {
     let _ = if format == "pretty" {
         builder.try_init()
     } else {
-        builder.json().with_current_span(true).with_span_list(false).try_init()
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
     };
 }
 
-const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 #[derive(Default)]
 struct Series {
@@ -46,8 +52,12 @@ pub struct Metrics {
 
 impl Metrics {
     fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        let Ok(mut map) = self.series.lock() else { return };
-        let s = map.entry((route.to_owned(), method.to_owned(), status)).or_default();
+        let Ok(mut map) = self.series.lock() else {
+            return;
+        };
+        let s = map
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default();
         s.count += 1;
         s.sum += seconds;
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -61,22 +71,46 @@ impl Metrics {
     pub fn render(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        out.push_str("# HELP fieldcheck_http_requests_total HTTP requests by route, method and status.\n");
+        out.push_str(
+            "# HELP fieldcheck_http_requests_total HTTP requests by route, method and status.\n",
+        );
         out.push_str("# TYPE fieldcheck_http_requests_total counter\n");
-        let Ok(map) = self.series.lock() else { return out };
+        let Ok(map) = self.series.lock() else {
+            return out;
+        };
         for ((route, method, status), s) in map.iter() {
-            let _ = writeln!(out, "fieldcheck_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "fieldcheck_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {}",
+                s.count
+            );
         }
         out.push_str("# HELP fieldcheck_http_request_duration_seconds Request latency.\n");
         out.push_str("# TYPE fieldcheck_http_request_duration_seconds histogram\n");
         for ((route, method, status), s) in map.iter() {
             let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
             for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "fieldcheck_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "fieldcheck_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    s.buckets[i]
+                );
             }
-            let _ = writeln!(out, "fieldcheck_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
-            let _ = writeln!(out, "fieldcheck_http_request_duration_seconds_sum{{{labels}}} {}", s.sum);
-            let _ = writeln!(out, "fieldcheck_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "fieldcheck_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "fieldcheck_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "fieldcheck_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
         }
         out
     }
@@ -84,8 +118,11 @@ impl Metrics {
 
 fn acceptable_request_id(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?;
-    (!s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
-        .then(|| s.to_owned())
+    (!s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+    .then(|| s.to_owned())
 }
 
 /// Gives every request an id (the client's `X-Request-Id` if sane), a span that every log line
@@ -102,7 +139,9 @@ pub async fn request_context(
         .and_then(acceptable_request_id)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
-    let metrics = req.app_data::<web::Data<crate::state::AppState>>().map(|s| s.metrics.clone());
+    let metrics = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map(|s| s.metrics.clone());
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path, user_id = tracing::field::Empty);
@@ -111,7 +150,10 @@ pub async fn request_context(
     let elapsed = start.elapsed().as_secs_f64();
     let mut res = result?;
     let status = res.status().as_u16();
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     if let Some(m) = metrics {
         m.observe(&route, &method, status, elapsed);
     }
@@ -120,4 +162,23 @@ pub async fn request_context(
     }
     span.in_scope(|| tracing::info!(status, route = %route, latency_ms = elapsed * 1000.0, "request finished"));
     Ok(res)
+}
+
+/// Sets up `tracing` as JSON lines appended to `path` (tests keep their server logs this way so
+/// they can be searched for personal data afterwards).
+pub fn init_tracing_file(path: &std::path::Path, level: &str) -> std::io::Result<()> {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = fmt()
+        .with_env_filter(filter)
+        .with_writer(Mutex::new(file))
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .try_init();
+    Ok(())
 }

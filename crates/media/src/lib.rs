@@ -38,8 +38,12 @@ pub struct LocalStore {
 fn valid_key(key: &str) -> bool {
     !key.is_empty()
         && !key.starts_with('/')
-        && !key.split('/').any(|s| s.is_empty() || s == "." || s == "..")
-        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/._-".contains(&b))
+        && !key
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/._-".contains(&b))
 }
 
 impl LocalStore {
@@ -51,7 +55,11 @@ impl LocalStore {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, MediaError> {
-        if valid_key(key) { Ok(self.root.join(key)) } else { Err(MediaError::InvalidKey) }
+        if valid_key(key) {
+            Ok(self.root.join(key))
+        } else {
+            Err(MediaError::InvalidKey)
+        }
     }
 }
 
@@ -59,8 +67,12 @@ impl LocalStore {
 impl BlobStore for LocalStore {
     async fn check(&self) -> Result<(), MediaError> {
         let probe = self.root.join(".ready-probe");
-        tokio::fs::write(&probe, b"ok").await.map_err(|e| MediaError::Unavailable(e.to_string()))?;
-        tokio::fs::remove_file(&probe).await.map_err(|e| MediaError::Unavailable(e.to_string()))
+        tokio::fs::write(&probe, b"ok")
+            .await
+            .map_err(|e| MediaError::Unavailable(e.to_string()))?;
+        tokio::fs::remove_file(&probe)
+            .await
+            .map_err(|e| MediaError::Unavailable(e.to_string()))
     }
 
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), MediaError> {
@@ -71,7 +83,9 @@ impl BlobStore for LocalStore {
         }
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
         let mut f = tokio::fs::File::create(&tmp).await.map_err(unavailable)?;
-        tokio::io::AsyncWriteExt::write_all(&mut f, bytes).await.map_err(unavailable)?;
+        tokio::io::AsyncWriteExt::write_all(&mut f, bytes)
+            .await
+            .map_err(unavailable)?;
         f.sync_all().await.map_err(unavailable)?;
         tokio::fs::rename(&tmp, &path).await.map_err(unavailable)
     }
@@ -104,7 +118,13 @@ mod tests {
         s.check().await.unwrap();
         s.put("photos/x/1.jpg", b"abc").await.unwrap();
         assert_eq!(s.get("photos/x/1.jpg").await.unwrap(), b"abc");
-        assert!(matches!(s.get("photos/x/2.jpg").await, Err(MediaError::NotFound)));
-        assert!(matches!(s.put("../x", b"").await, Err(MediaError::InvalidKey)));
+        assert!(matches!(
+            s.get("photos/x/2.jpg").await,
+            Err(MediaError::NotFound)
+        ));
+        assert!(matches!(
+            s.put("../x", b"").await,
+            Err(MediaError::InvalidKey)
+        ));
     }
 }

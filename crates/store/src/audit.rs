@@ -7,7 +7,8 @@ use crate::{StoreError, now};
 use chrono::SecondsFormat;
 use fieldcheck_domain::UserId;
 use sea_orm::{
-    ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::{Expr, ExprTrait},
+    ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use sha2::{Digest, Sha256};
 
@@ -48,8 +49,11 @@ fn entry_hash(e: &audit_log::Model) -> String {
 pub async fn append(conn: &impl ConnectionTrait, event: AuditEvent<'_>) -> Result<i64, StoreError> {
     // Taking the head row's write lock first serialises appenders on PostgreSQL.
     audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq).add(1))
-        .filter(audit_head::Column::Id.eq_any([1]))
+        .col_expr(
+            audit_head::Column::Seq,
+            Expr::col(audit_head::Column::Seq).add(1),
+        )
+        .filter(ColumnTrait::eq(&audit_head::Column::Id, 1))
         .exec(conn)
         .await?;
     let head = audit_head::Entity::find_by_id(1)
@@ -70,7 +74,9 @@ pub async fn append(conn: &impl ConnectionTrait, event: AuditEvent<'_>) -> Resul
     entry.hash = entry_hash(&entry);
     let seq = entry.seq;
     let hash = entry.hash.clone();
-    audit_log::Entity::insert(audit_log::ActiveModel::from(entry)).exec_without_returning(conn).await?;
+    audit_log::Entity::insert(audit_log::ActiveModel::from(entry))
+        .exec_without_returning(conn)
+        .await?;
     audit_head::Entity::update(audit_head::ActiveModel {
         id: Set(1),
         seq: Set(seq),
@@ -119,7 +125,11 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, StoreEr
                 return Ok(bad(expected_seq - 1, expected_seq, "entry missing"));
             }
             if e.prev_hash != prev {
-                return Ok(bad(expected_seq - 1, e.seq, "link to previous entry broken"));
+                return Ok(bad(
+                    expected_seq - 1,
+                    e.seq,
+                    "link to previous entry broken",
+                ));
             }
             if entry_hash(&e) != e.hash {
                 return Ok(bad(expected_seq - 1, e.seq, "entry content changed"));
@@ -136,7 +146,12 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, StoreEr
     if head.seq != count || head.hash != prev {
         return Ok(bad(count, count + 1, "entries removed from the end"));
     }
-    Ok(VerifyReport { entries: count, ok: true, first_bad_seq: None, problem: None })
+    Ok(VerifyReport {
+        entries: count,
+        ok: true,
+        first_bad_seq: None,
+        problem: None,
+    })
 }
 
 /// One page of the log, newest first, optionally for one target.
@@ -146,7 +161,9 @@ pub async fn list(
     before_seq: Option<i64>,
     limit: u64,
 ) -> Result<Vec<audit_log::Model>, StoreError> {
-    let mut q = audit_log::Entity::find().order_by_desc(audit_log::Column::Seq).limit(limit);
+    let mut q = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Seq)
+        .limit(limit);
     if let Some((t, id)) = target {
         q = q
             .filter(audit_log::Column::TargetType.eq(t))

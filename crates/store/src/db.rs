@@ -58,7 +58,11 @@ impl WriteTxn {
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`) and runs pending migrations.
     pub async fn open(url: &str, pii: PiiCipher) -> Result<Store, StoreError> {
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false);
         match backend {

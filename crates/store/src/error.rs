@@ -38,7 +38,9 @@ impl From<DbErr> for StoreError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(what)) => StoreError::Duplicate(what),
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => StoreError::MissingReference("record"),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                StoreError::MissingReference("record")
+            }
             _ => StoreError::Db(e),
         }
     }

@@ -8,9 +8,10 @@
 //! Existing records are found by their natural keys: households by registration number, members
 //! by ID number (or by name when the row has none), plans by year, measures by type and
 //! description, units by name, persons by unit and name. Household fields are overwritten from
-//! the file (a column missing from the file leaves its field alone, a blank cell clears it);
-//! existing members and measures are never overwritten, so changes made in the app survive a
-//! re-import.
+//! the file: a column missing from the file leaves its field alone, a blank cell clears it (a
+//! blank status keeps the current one; new households default to 未脱贫). Existing members,
+//! measures and persons are never overwritten, so changes made in the app survive a re-import;
+//! the one exception is a member registered without ID number, who gets the file's number.
 //!
 //! Reasons never quote a cell's value: a cell may hold an ID number or a phone number.
 
@@ -106,8 +107,18 @@ struct ColumnDef {
     required: bool,
 }
 
-const fn def(col: Col, english: &'static str, chinese: &'static [&'static str], required: bool) -> ColumnDef {
-    ColumnDef { col, english, chinese, required }
+const fn def(
+    col: Col,
+    english: &'static str,
+    chinese: &'static [&'static str],
+    required: bool,
+) -> ColumnDef {
+    ColumnDef {
+        col,
+        english,
+        chinese,
+        required,
+    }
 }
 
 const COLUMNS: &[ColumnDef] = &[
@@ -122,13 +133,28 @@ const COLUMNS: &[ColumnDef] = &[
     def(Col::ExitYear, "exit_year", &["脱贫年度"], false),
     def(Col::MemberName, "member_name", &["成员姓名"], false),
     def(Col::Relation, "relation", &["与户主关系"], false),
-    def(Col::IdNumber, "id_number", &["身份证号", "身份证号码"], false),
+    def(
+        Col::IdNumber,
+        "id_number",
+        &["身份证号", "身份证号码"],
+        false,
+    ),
     def(Col::PairedUnit, "paired_unit", &["帮扶单位"], false),
-    def(Col::ResponsiblePerson, "responsible_person", &["帮扶责任人"], false),
+    def(
+        Col::ResponsiblePerson,
+        "responsible_person",
+        &["帮扶责任人"],
+        false,
+    ),
     def(Col::PersonPhone, "person_phone", &["责任人电话"], false),
     def(Col::PlanYear, "plan_year", &["计划年度"], false),
     def(Col::MeasureKind, "measure_kind", &["措施类型"], false),
-    def(Col::MeasureDescription, "measure_description", &["措施内容"], false),
+    def(
+        Col::MeasureDescription,
+        "measure_description",
+        &["措施内容"],
+        false,
+    ),
     def(Col::BudgetYuan, "budget_yuan", &["预算(元)", "预算"], false),
     def(Col::MeasureStatus, "measure_status", &["措施状态"], false),
 ];
@@ -144,6 +170,11 @@ fn english(c: Col) -> &'static str {
 /// A header cell as written, without BOM or surrounding whitespace.
 fn clean_header(raw: &str) -> String {
     raw.trim().trim_start_matches('\u{feff}').trim().to_owned()
+}
+
+/// Whether a text holds a long run of digits (an ID or phone number, say).
+fn looks_like_data(text: &str) -> bool {
+    text.chars().filter(char::is_ascii_digit).count() >= 6
 }
 
 /// The column a header names: Chinese exactly (ignoring whitespace and full-width brackets),
@@ -177,7 +208,11 @@ fn read_raw(path: &Path) -> Result<Vec<(usize, Vec<String>)>, StoreError> {
     let rows = match ext.as_str() {
         "csv" => read_csv(path)?,
         "xlsx" | "xlsm" => read_xlsx(path)?,
-        _ => return Err(StoreError::File("不支持的文件类型，请使用 .csv 或 .xlsx 文件".into())),
+        _ => {
+            return Err(StoreError::File(
+                "不支持的文件类型，请使用 .csv 或 .xlsx 文件".into(),
+            ));
+        }
     };
     Ok(rows
         .into_iter()
@@ -196,19 +231,37 @@ fn read_csv(path: &Path) -> Result<Vec<(usize, Vec<String>)>, StoreError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
-    // A quoted cell may span several text lines but is one spreadsheet row: count them out.
-    let mut extra_lines = 0usize;
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            let at = e.position().map_or(String::new(), |p| format!("（第 {} 行附近）", p.line()));
-            StoreError::File(format!("CSV 格式错误{at}"))
-        })?;
-        let text_line = record
-            .position()
-            .and_then(|p| usize::try_from(p.line()).ok())
-            .unwrap_or(i + 1 + extra_lines);
-        let line = text_line.saturating_sub(extra_lines).max(1);
-        extra_lines += record.iter().map(|f| f.matches('\n').count()).sum::<usize>();
+    let mut record = csv::StringRecord::new();
+    // Line numbers are counted from where each record ends (a record's own start position may
+    // point at blank lines before it). A quoted cell spanning several text lines is still one
+    // spreadsheet row, so such extra lines are counted out.
+    let (mut consumed, mut newlines, mut extra_lines) = (0usize, 0usize, 0usize);
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let at = e
+                    .position()
+                    .map_or(String::new(), |p| format!("（第 {} 行附近）", p.line()));
+                return Err(StoreError::File(format!("CSV 格式错误{at}")));
+            }
+        }
+        let end = usize::try_from(reader.position().byte())
+            .unwrap_or(usize::MAX)
+            .min(text.len())
+            .max(consumed);
+        let chunk = text.as_bytes().get(consumed..end).unwrap_or_default();
+        newlines += chunk.iter().filter(|b| **b == b'\n').count();
+        consumed = end;
+        let ends_with_newline = end > 0 && text.as_bytes().get(end - 1) == Some(&b'\n');
+        let last_line = newlines + 1 - usize::from(ends_with_newline);
+        let inner: usize = record.iter().map(|f| f.matches('\n').count()).sum();
+        let line = last_line
+            .saturating_sub(inner)
+            .saturating_sub(extra_lines)
+            .max(1);
+        extra_lines += inner;
         rows.push((line, record.iter().map(str::to_owned).collect()));
     }
     Ok(rows)
@@ -265,10 +318,19 @@ fn table(raw: Vec<(usize, Vec<String>)>) -> Option<Table> {
         }
         match column_by_header(&text) {
             None => {
+                // A "header" full of digits is probably a data row: do not quote it.
+                let (column, reason) = if looks_like_data(&text) {
+                    (
+                        format!("第{}列", positions.len() + 1),
+                        format!("无法识别第{}列的列名", positions.len() + 1),
+                    )
+                } else {
+                    (text.clone(), format!("无法识别的列「{text}」"))
+                };
                 errors.push(RowError {
                     line: header_line,
-                    column: Some(text.clone()),
-                    reason: format!("无法识别的列「{text}」"),
+                    column: Some(column),
+                    reason,
                 });
                 positions.push(None);
             }
@@ -286,6 +348,14 @@ fn table(raw: Vec<(usize, Vec<String>)>) -> Option<Table> {
                 }
             }
         }
+    }
+    if labels.is_empty() {
+        // No column recognised at all: most likely the header row is missing.
+        errors = vec![RowError {
+            line: header_line,
+            column: None,
+            reason: "第一行应为表头，但其中没有可识别的列名（请检查是否缺少表头行）".into(),
+        }];
     }
     let mut rows = Vec::new();
     for (line, cells) in it {
@@ -313,7 +383,12 @@ fn table(raw: Vec<(usize, Vec<String>)>) -> Option<Table> {
         }
         rows.push((line, map));
     }
-    Some(Table { header_line, labels, rows, errors })
+    Some(Table {
+        header_line,
+        labels,
+        rows,
+        errors,
+    })
 }
 
 /// Reads a CSV (UTF-8, with or without BOM) or XLSX (first sheet) file, chosen by extension.
@@ -321,7 +396,9 @@ fn table(raw: Vec<(usize, Vec<String>)>) -> Option<Table> {
 /// first data row = 2); fully blank rows are skipped. Unknown or repeated columns, or cells
 /// outside any column, are reported as [`StoreError::Invalid`].
 pub fn read_rows(path: &Path) -> Result<Vec<(usize, BTreeMap<String, String>)>, StoreError> {
-    let Some(t) = table(read_raw(path)?) else { return Ok(Vec::new()) };
+    let Some(t) = table(read_raw(path)?) else {
+        return Ok(Vec::new());
+    };
     if !t.errors.is_empty() {
         return Err(StoreError::Invalid(ValidationErrors(
             t.errors
@@ -337,7 +414,13 @@ pub fn read_rows(path: &Path) -> Result<Vec<(usize, BTreeMap<String, String>)>, 
     Ok(t.rows
         .into_iter()
         .map(|(line, cells)| {
-            (line, cells.into_iter().map(|(c, v)| (english(c).to_owned(), v)).collect())
+            (
+                line,
+                cells
+                    .into_iter()
+                    .map(|(c, v)| (english(c).to_owned(), v))
+                    .collect(),
+            )
         })
         .collect())
 }
@@ -447,27 +530,36 @@ fn parse_year(s: &str) -> Option<i32> {
 /// Decimal yuan to integer fen: "20000.50" → 2000050.
 fn parse_fen(s: &str) -> Result<i64, &'static str> {
     const FORMAT: &str = "预算应为金额数字（单位：元），如 20000.50";
-    let compact: String = s.chars().filter(|c| !matches!(c, ',' | '，') && !c.is_whitespace()).collect();
+    let compact: String = s
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，') && !c.is_whitespace())
+        .collect();
     let t = compact.trim_start_matches(['¥', '￥']);
     if t.starts_with('-') {
         return Err("预算不能为负数");
     }
     let t = t.strip_prefix('+').unwrap_or(t);
     let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    let frac = frac.trim_end_matches('0');
-    if (int.is_empty() && frac.is_empty() && !t.contains('0'))
+    if (int.is_empty() && frac.is_empty())
         || !int.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())
     {
         return Err(FORMAT);
     }
+    let frac = frac.trim_end_matches('0');
     if frac.len() > 2 {
         return Err("预算最多保留两位小数（到分）");
     }
     let int = int.trim_start_matches('0');
-    let yuan: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| "预算金额过大")? };
+    let yuan: i64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| "预算金额过大")?
+    };
     let fen: i64 = format!("{frac:0<2}").parse().map_err(|_| FORMAT)?;
-    yuan.checked_mul(100).and_then(|v| v.checked_add(fen)).ok_or("预算金额过大")
+    yuan.checked_mul(100)
+        .and_then(|v| v.checked_add(fen))
+        .ok_or("预算金额过大")
 }
 
 fn household_status(s: &str) -> Option<HouseholdStatus> {
@@ -507,19 +599,34 @@ impl Checker<'_> {
     fn label(&self, c: Col) -> String {
         match (self.labels.get(&c), column_def(c)) {
             (Some(l), _) => l.clone(),
-            (None, Some(d)) => d.chinese.first().map_or_else(|| d.english.to_owned(), |z| (*z).to_owned()),
+            (None, Some(d)) => d
+                .chinese
+                .first()
+                .map_or_else(|| d.english.to_owned(), |z| (*z).to_owned()),
             (None, None) => String::new(),
         }
     }
 
     fn add(&mut self, line: usize, c: Col, reason: impl Into<String>) {
         let column = Some(self.label(c));
-        self.errors.push(RowError { line, column, reason: reason.into() });
+        self.errors.push(RowError {
+            line,
+            column,
+            reason: reason.into(),
+        });
     }
 
     /// Optional free text: absent, blank (`None`) or checked.
-    fn text(&mut self, line: usize, row: &BTreeMap<Col, String>, c: Col, max: usize) -> Fv<Option<String>> {
-        let Some(v) = row.get(&c) else { return Fv::Absent };
+    fn text(
+        &mut self,
+        line: usize,
+        row: &BTreeMap<Col, String>,
+        c: Col,
+        max: usize,
+    ) -> Fv<Option<String>> {
+        let Some(v) = row.get(&c) else {
+            return Fv::Absent;
+        };
         if v.is_empty() {
             return Fv::Val(None);
         }
@@ -535,7 +642,13 @@ impl Checker<'_> {
     }
 
     /// Required free text.
-    fn required(&mut self, line: usize, row: &BTreeMap<Col, String>, c: Col, max: usize) -> Fv<String> {
+    fn required(
+        &mut self,
+        line: usize,
+        row: &BTreeMap<Col, String>,
+        c: Col,
+        max: usize,
+    ) -> Fv<String> {
         match self.text(line, row, c, max) {
             Fv::Val(Some(t)) => Fv::Val(t),
             Fv::Val(None) => {
@@ -548,7 +661,9 @@ impl Checker<'_> {
     }
 
     fn phone(&mut self, line: usize, row: &BTreeMap<Col, String>, c: Col) -> Fv<Option<String>> {
-        let Some(v) = row.get(&c) else { return Fv::Absent };
+        let Some(v) = row.get(&c) else {
+            return Fv::Absent;
+        };
         if v.is_empty() {
             return Fv::Val(None);
         }
@@ -556,7 +671,11 @@ impl Checker<'_> {
         match validation::phone(&mut e, "", v) {
             Some(p) => Fv::Val(Some(p)),
             None => {
-                self.add(line, c, "电话号码格式不正确（应为 11 位手机号或带区号的固定电话）");
+                self.add(
+                    line,
+                    c,
+                    "电话号码格式不正确（应为 11 位手机号或带区号的固定电话）",
+                );
                 Fv::Bad
             }
         }
@@ -570,7 +689,9 @@ impl Checker<'_> {
         parse: impl Fn(&str) -> Option<T>,
         reason: &str,
     ) -> Fv<Option<T>> {
-        let Some(v) = row.get(&c) else { return Fv::Absent };
+        let Some(v) = row.get(&c) else {
+            return Fv::Absent;
+        };
         if v.is_empty() {
             return Fv::Val(None);
         }
@@ -610,17 +731,28 @@ impl Checker<'_> {
         if lo.is_none() {
             self.add(line, Col::Lon, "经度应为数字（度），如 110.1999");
         }
-        let (Some(la), Some(lo)) = (la, lo) else { return Fv::Bad };
+        let (Some(la), Some(lo)) = (la, lo) else {
+            return Fv::Bad;
+        };
         match GeoPoint::new(la, lo) {
             Ok(p) => Fv::Val(Some(p)),
             Err(_) => {
-                self.add(line, Col::Lat, "纬度应在 -90 至 90 之间，经度应在 -180 至 180 之间");
+                self.add(
+                    line,
+                    Col::Lat,
+                    "纬度应在 -90 至 90 之间，经度应在 -180 至 180 之间",
+                );
                 Fv::Bad
             }
         }
     }
 
-    fn member(&mut self, pii: &crate::PiiCipher, line: usize, row: &BTreeMap<Col, String>) -> Option<MemberIn> {
+    fn member(
+        &mut self,
+        pii: &crate::PiiCipher,
+        line: usize,
+        row: &BTreeMap<Col, String>,
+    ) -> Option<MemberIn> {
         let get = |c: Col| row.get(&c).map_or("", String::as_str);
         let (name, relation, id) = (get(Col::MemberName), get(Col::Relation), get(Col::IdNumber));
         if name.is_empty() {
@@ -634,7 +766,11 @@ impl Checker<'_> {
         let relation = if row.contains_key(&Col::Relation) {
             self.required(line, row, Col::Relation, 20).val().cloned()
         } else {
-            self.add(line, Col::Relation, "填写了成员姓名，但文件中没有「与户主关系」列");
+            self.add(
+                line,
+                Col::Relation,
+                "填写了成员姓名，但文件中没有「与户主关系」列",
+            );
             None
         };
         let id = if id.is_empty() {
@@ -654,12 +790,21 @@ impl Checker<'_> {
         if self.errors.len() > before {
             return None;
         }
-        Some(MemberIn { name: name?, relation: relation?, id })
+        Some(MemberIn {
+            name: name?,
+            relation: relation?,
+            id,
+        })
     }
 
     fn measure(&mut self, line: usize, row: &BTreeMap<Col, String>) -> Option<MeasureIn> {
-        const COLS: [Col; 5] =
-            [Col::PlanYear, Col::MeasureKind, Col::MeasureDescription, Col::BudgetYuan, Col::MeasureStatus];
+        const COLS: [Col; 5] = [
+            Col::PlanYear,
+            Col::MeasureKind,
+            Col::MeasureDescription,
+            Col::BudgetYuan,
+            Col::MeasureStatus,
+        ];
         if COLS.iter().all(|c| row.get(c).is_none_or(String::is_empty)) {
             return None;
         }
@@ -697,7 +842,11 @@ impl Checker<'_> {
         let description = match self.text(line, row, Col::MeasureDescription, 500) {
             Fv::Val(Some(d)) => Some(d),
             Fv::Val(None) | Fv::Absent => {
-                self.add(line, Col::MeasureDescription, "填写了帮扶措施，但缺少措施内容");
+                self.add(
+                    line,
+                    Col::MeasureDescription,
+                    "填写了帮扶措施，但缺少措施内容",
+                );
                 None
             }
             Fv::Bad => None,
@@ -725,13 +874,24 @@ impl Checker<'_> {
         if self.errors.len() > before {
             return None;
         }
-        Some(MeasureIn { year: year?, kind: kind?, description: description?, budget_fen, status })
+        Some(MeasureIn {
+            year: year?,
+            kind: kind?,
+            description: description?,
+            budget_fen,
+            status,
+        })
     }
 
     fn row(&mut self, pii: &crate::PiiCipher, line: usize, row: &BTreeMap<Col, String>) -> RowIn {
-        let reg = self.required(line, row, Col::RegistrationNo, 32).val().cloned();
-        let village_code = match self.required(line, row, Col::VillageCode, 12) {
-            Fv::Val(code) if code.len() == 12 && code.bytes().all(|b| b.is_ascii_digit()) => Fv::Val(code),
+        let reg = self
+            .required(line, row, Col::RegistrationNo, 32)
+            .val()
+            .cloned();
+        let village_code = match self.required(line, row, Col::VillageCode, 64) {
+            Fv::Val(code) if code.len() == 12 && code.bytes().all(|b| b.is_ascii_digit()) => {
+                Fv::Val(code)
+            }
             Fv::Val(_) => {
                 self.add(line, Col::VillageCode, "村代码应为 12 位数字");
                 Fv::Bad
@@ -749,15 +909,25 @@ impl Checker<'_> {
             household_status,
             "无法识别的状态，应为 未脱贫、已脱贫、返贫风险（或 in_poverty、exited、at_risk）之一",
         );
-        let exit_year =
-            self.parse(line, row, Col::ExitYear, parse_year, "脱贫年度应为 2013 至 2100 之间的年份");
+        let exit_year = self.parse(
+            line,
+            row,
+            Col::ExitYear,
+            parse_year,
+            "脱贫年度应为 2013 至 2100 之间的年份",
+        );
         let unit = self.text(line, row, Col::PairedUnit, 100);
         let person = self.text(line, row, Col::ResponsiblePerson, 50);
         let person_phone = self.phone(line, row, Col::PersonPhone);
         if matches!(person, Fv::Val(Some(_))) && !matches!(unit, Fv::Val(Some(_)) | Fv::Bad) {
-            self.add(line, Col::ResponsiblePerson, "填写了帮扶责任人，但缺少帮扶单位");
+            self.add(
+                line,
+                Col::ResponsiblePerson,
+                "填写了帮扶责任人，但缺少帮扶单位",
+            );
         }
-        if matches!(person_phone, Fv::Val(Some(_))) && !matches!(person, Fv::Val(Some(_)) | Fv::Bad) {
+        if matches!(person_phone, Fv::Val(Some(_))) && !matches!(person, Fv::Val(Some(_)) | Fv::Bad)
+        {
             self.add(line, Col::PersonPhone, "填写了责任人电话，但缺少帮扶责任人");
         }
         let member = self.member(pii, line, row);
@@ -829,7 +999,10 @@ async fn load_known(conn: &impl ConnectionTrait, rows: &[RowIn]) -> Result<Known
                 k.households.insert(reg.clone(), h);
             }
         }
-        if let Some(MemberIn { id: Some((_, ix)), .. }) = &r.member {
+        if let Some(MemberIn {
+            id: Some((_, ix)), ..
+        }) = &r.member
+        {
             if !k.id_holders.contains_key(ix) {
                 let m = members::Entity::find()
                     .filter(members::Column::IdNumberIndex.eq(ix.as_str()))
@@ -849,8 +1022,18 @@ async fn check(
     conn: &impl ConnectionTrait,
     t: &Table,
 ) -> Result<Result<Vec<HouseholdIn>, Vec<RowError>>, StoreError> {
-    let mut ck = Checker { labels: &t.labels, errors: t.errors.clone() };
-    for d in COLUMNS.iter().filter(|d| d.required && !t.labels.contains_key(&d.col)) {
+    if t.labels.is_empty() {
+        // Without a header there is nothing else worth saying.
+        return Ok(Err(t.errors.clone()));
+    }
+    let mut ck = Checker {
+        labels: &t.labels,
+        errors: t.errors.clone(),
+    };
+    for d in COLUMNS
+        .iter()
+        .filter(|d| d.required && !t.labels.contains_key(&d.col))
+    {
         let name = d.chinese.first().copied().unwrap_or(d.english);
         ck.errors.push(RowError {
             line: t.header_line,
@@ -859,9 +1042,17 @@ async fn check(
         });
     }
     if t.rows.is_empty() {
-        ck.errors.push(RowError { line: t.header_line, column: None, reason: "文件中没有数据行".into() });
+        ck.errors.push(RowError {
+            line: t.header_line,
+            column: None,
+            reason: "文件中没有数据行".into(),
+        });
     }
-    let mut rows: Vec<RowIn> = t.rows.iter().map(|(line, row)| ck.row(&store.pii, *line, row)).collect();
+    let mut rows: Vec<RowIn> = t
+        .rows
+        .iter()
+        .map(|(line, row)| ck.row(&store.pii, *line, row))
+        .collect();
     let known = load_known(conn, &rows).await?;
 
     // Cells whose value must match the database.
@@ -880,14 +1071,28 @@ async fn check(
         if let Fv::Val(Some(name)) = &r.hh.unit {
             if let Some(Some(u)) = known.units.get(name) {
                 if u.kind != UnitKind::PairedUnit.as_str() {
-                    ck.add(r.line, Col::PairedUnit, "该单位已登记为牵头单位，不是结对帮扶单位");
+                    ck.add(
+                        r.line,
+                        Col::PairedUnit,
+                        "该单位已登记为牵头单位，不是结对帮扶单位",
+                    );
                     r.hh.unit = Fv::Bad;
                 }
             }
         }
-        if let (Some(reg), Some(MemberIn { id: Some((_, ix)), .. })) = (&r.reg, &r.member) {
+        if let (
+            Some(reg),
+            Some(MemberIn {
+                id: Some((_, ix)), ..
+            }),
+        ) = (&r.reg, &r.member)
+        {
             if let Some(Some(holder)) = known.id_holders.get(ix) {
-                let own = known.households.get(reg).and_then(Option::as_ref).map(|h| h.id);
+                let own = known
+                    .households
+                    .get(reg)
+                    .and_then(Option::as_ref)
+                    .map(|h| h.id);
                 if own != Some(*holder) {
                     ck.add(r.line, Col::IdNumber, "该身份证号已登记为其他户的成员");
                 }
@@ -926,45 +1131,49 @@ async fn check(
                 }
             }
         }
-        let a = match acc.get_mut(&reg) {
-            Some(a) => {
-                let (f, g, l) = (&a.fields, &r.hh, a.first_line);
-                let checks = [
-                    (Col::VillageCode, f.village_code.agrees(&g.village_code)),
-                    (Col::HeadName, f.head_name.agrees(&g.head_name)),
-                    (Col::Phone, f.phone.agrees(&g.phone)),
-                    (Col::Address, f.address.agrees(&g.address)),
-                    (Col::Lat, f.location.agrees(&g.location)),
-                    (Col::Status, f.status.agrees(&g.status)),
-                    (Col::ExitYear, f.exit_year.agrees(&g.exit_year)),
-                    (Col::PairedUnit, f.unit.agrees(&g.unit)),
-                    (Col::ResponsiblePerson, f.person.agrees(&g.person)),
-                    (Col::PersonPhone, f.person_phone.agrees(&g.person_phone)),
-                ];
-                for (c, same) in checks {
-                    if !same {
-                        let what = if c == Col::Lat {
-                            format!("{}/{}", ck.label(Col::Lat), ck.label(Col::Lon))
-                        } else {
-                            ck.label(c)
-                        };
-                        ck.add(r.line, c, format!("同一户编号的「{what}」与第 {l} 行不一致"));
-                    }
+        if let Some(a) = acc.get(&reg) {
+            let (f, g, l) = (&a.fields, &r.hh, a.first_line);
+            let checks = [
+                (Col::VillageCode, f.village_code.agrees(&g.village_code)),
+                (Col::HeadName, f.head_name.agrees(&g.head_name)),
+                (Col::Phone, f.phone.agrees(&g.phone)),
+                (Col::Address, f.address.agrees(&g.address)),
+                (Col::Lat, f.location.agrees(&g.location)),
+                (Col::Status, f.status.agrees(&g.status)),
+                (Col::ExitYear, f.exit_year.agrees(&g.exit_year)),
+                (Col::PairedUnit, f.unit.agrees(&g.unit)),
+                (Col::ResponsiblePerson, f.person.agrees(&g.person)),
+                (Col::PersonPhone, f.person_phone.agrees(&g.person_phone)),
+            ];
+            for (c, same) in checks {
+                if !same {
+                    let what = if c == Col::Lat {
+                        format!("{}/{}", ck.label(Col::Lat), ck.label(Col::Lon))
+                    } else {
+                        ck.label(c)
+                    };
+                    ck.add(
+                        r.line,
+                        c,
+                        format!("同一户编号的「{what}」与第 {l} 行不一致"),
+                    );
                 }
-                a
             }
-            None => {
-                order.push(reg.clone());
-                acc.entry(reg).or_insert(Acc {
+        } else {
+            order.push(reg.clone());
+            acc.insert(
+                reg.clone(),
+                Acc {
                     first_line: r.line,
                     fields: r.hh,
                     members: Vec::new(),
                     measures: Vec::new(),
                     names: HashMap::new(),
                     measure_keys: HashMap::new(),
-                })
-            }
-        };
+                },
+            );
+        }
+        let Some(a) = acc.get_mut(&reg) else { continue };
         if let Some(m) = r.member {
             let mut ok = true;
             if let Some((_, ix)) = &m.id {
@@ -1087,8 +1296,17 @@ async fn ensure_pair(
     if !shared.pairs.insert((unit, village)) {
         return Ok(());
     }
-    if unit_villages::Entity::find_by_id((unit, village)).one(conn).await?.is_none() {
-        unit_villages::ActiveModel { unit_id: Set(unit), village_id: Set(village) }.insert(conn).await?;
+    if unit_villages::Entity::find_by_id((unit, village))
+        .one(conn)
+        .await?
+        .is_none()
+    {
+        unit_villages::ActiveModel {
+            unit_id: Set(unit),
+            village_id: Set(village),
+        }
+        .insert(conn)
+        .await?;
     }
     Ok(())
 }
@@ -1150,7 +1368,9 @@ async fn write_household(
     let person: Option<Option<Uuid>> = match (&f.person, unit) {
         (Fv::Val(Some(name)), Some(u)) => {
             let phone = f.person_phone.val().cloned().flatten();
-            Some(Some(ensure_person(conn, shared, report, u, name, phone.as_deref()).await?))
+            Some(Some(
+                ensure_person(conn, shared, report, u, name, phone.as_deref()).await?,
+            ))
         }
         (Fv::Val(_), _) => Some(None),
         _ => None,
@@ -1248,27 +1468,33 @@ async fn write_household(
         .all(conn)
         .await?;
     for m in h.members {
-        let (ix, found) = match &m.id {
-            Some((_, ix)) => {
-                let by_ix = current.iter().position(|c| c.id_number_index.as_deref() == Some(ix.as_str()));
-                let by_name = || {
-                    current.iter().position(|c| c.id_number_index.is_none() && c.name == m.name)
-                };
-                (Some(ix.clone()), by_ix.map(|i| (i, false)).or_else(|| by_name().map(|i| (i, true))))
-            }
-            None => {
-                let pos = current
-                    .iter()
-                    .position(|c| c.name == m.name && c.id_number_index.is_none())
-                    .or_else(|| current.iter().position(|c| c.name == m.name));
-                (None, pos.map(|i| (i, false)))
-            }
+        // A member with an ID number is found by it, or else is a same-named member registered
+        // without one (who then gets it); a member without is found by name.
+        let same_name = |c: &members::Model| c.name == m.name;
+        let found = match &m.id {
+            Some((_, ix)) => current
+                .iter()
+                .position(|c| c.id_number_index.as_deref() == Some(ix.as_str()))
+                .map(|_| None)
+                .or_else(|| {
+                    current
+                        .iter()
+                        .position(|c| c.id_number_index.is_none() && same_name(c))
+                        .map(Some)
+                }),
+            None => current
+                .iter()
+                .position(|c| c.id_number_index.is_none() && same_name(c))
+                .or_else(|| current.iter().position(same_name))
+                .map(|_| None),
         };
         match (found, &m.id) {
-            (Some((_, false)), _) => {}
-            (Some((i, true)), Some((n, ix))) => {
-                // A member registered without ID number gets the one from the file.
-                let Some(c) = current.get(i).cloned() else { continue };
+            // Already registered: existing members are not overwritten.
+            (Some(None), _) => {}
+            (Some(Some(i)), Some((n, ix))) => {
+                let Some(c) = current.get(i).cloned() else {
+                    continue;
+                };
                 let version = c.version + 1;
                 let mut am: members::ActiveModel = c.into();
                 am.id_number_cipher = Set(Some(store.pii.encrypt(n.expose())));
@@ -1289,8 +1515,11 @@ async fn write_household(
                     household_id: Set(hh.id),
                     name: Set(m.name.clone()),
                     relation: Set(m.relation.clone()),
-                    id_number_cipher: Set(m.id.as_ref().map(|(n, _)| store.pii.encrypt(n.expose()))),
-                    id_number_index: Set(ix),
+                    id_number_cipher: Set(m
+                        .id
+                        .as_ref()
+                        .map(|(n, _)| store.pii.encrypt(n.expose()))),
+                    id_number_index: Set(m.id.as_ref().map(|(_, ix)| ix.clone())),
                     id_number_masked: Set(m.id.as_ref().map(|(n, _)| n.masked())),
                     version: Set(1),
                     created_at: Set(t),
@@ -1360,7 +1589,11 @@ async fn write_household(
             lead_unit_id: Set(None),
             responsible_person_id: Set(None),
             budget_fen: Set(m.budget_fen.unwrap_or(0)),
-            status: Set(m.status.unwrap_or(MeasureStatus::Planned).as_str().to_owned()),
+            status: Set(m
+                .status
+                .unwrap_or(MeasureStatus::Planned)
+                .as_str()
+                .to_owned()),
             version: Set(1),
             created_at: Set(t),
             updated_at: Set(t),
@@ -1403,23 +1636,29 @@ pub async fn import_households(store: &Store, path: &Path) -> Result<ImportOutco
     for h in households {
         write_household(store, &*txn, &mut shared, &mut report, h).await?;
     }
-    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    audit::append(&*txn, audit::AuditEvent {
-        actor: None,
-        action: "household.import",
-        target_type: "import",
-        target_id: file,
-        details: serde_json::json!({
-            "households_created": report.households_created,
-            "households_unchanged": report.households_unchanged,
-            "households_updated": report.households_updated,
-            "members_created": report.members_created,
-            "plans_created": report.plans_created,
-            "measures_created": report.measures_created,
-            "units_created": report.units_created,
-            "persons_created": report.persons_created,
-        }),
-    })
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    audit::append(
+        &*txn,
+        audit::AuditEvent {
+            actor: None,
+            action: "household.import",
+            target_type: "import",
+            target_id: file,
+            details: serde_json::json!({
+                "households_created": report.households_created,
+                "households_unchanged": report.households_unchanged,
+                "households_updated": report.households_updated,
+                "members_created": report.members_created,
+                "plans_created": report.plans_created,
+                "measures_created": report.measures_created,
+                "units_created": report.units_created,
+                "persons_created": report.persons_created,
+            }),
+        },
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(

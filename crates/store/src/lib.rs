@@ -43,6 +43,10 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 
 /// Refuses an edit based on a version other than the stored one.
 pub fn check_version(current: i64, expected: i64) -> Result<(), StoreError> {
-    if current == expected { Ok(()) } else { Err(StoreError::Stale { current }) }
+    if current == expected {
+        Ok(())
+    } else {
+        Err(StoreError::Stale { current })
+    }
 }
 pub use sea_orm;

@@ -71,7 +71,10 @@ async fn unit_dto(conn: &impl ConnectionTrait, u: units::Model) -> Result<Unit, 
         name: u.name,
         kind: UnitKind::parse(&u.kind).unwrap_or(UnitKind::PairedUnit),
         district_code: u.district_code,
-        village_ids: villages.into_iter().map(|v| PlaceId(v.village_id)).collect(),
+        village_ids: villages
+            .into_iter()
+            .map(|v| PlaceId(v.village_id))
+            .collect(),
         version: u.version,
         updated_at: u.updated_at,
     })
@@ -80,7 +83,11 @@ async fn unit_dto(conn: &impl ConnectionTrait, u: units::Model) -> Result<Unit, 
 fn check_district(errors: &mut ValidationErrors, d: &Option<String>) {
     if let Some(d) = d {
         if d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()) {
-            errors.add("district_code", "invalid-code", "a district code has 6 digits");
+            errors.add(
+                "district_code",
+                "invalid-code",
+                "a district code has 6 digits",
+            );
         }
     }
 }
@@ -96,18 +103,34 @@ async fn check_villages(
             .count(conn)
             .await?;
         if found == 0 {
-            errors.add(format!("village_ids[{i}]"), "unknown-village", "no village with this id");
+            errors.add(
+                format!("village_ids[{i}]"),
+                "unknown-village",
+                "no village with this id",
+            );
         }
     }
     Ok(())
 }
 
-async fn set_villages(conn: &impl ConnectionTrait, unit: uuid::Uuid, ids: &[PlaceId]) -> Result<(), StoreError> {
-    unit_villages::Entity::delete_many().filter(unit_villages::Column::UnitId.eq(unit)).exec(conn).await?;
+async fn set_villages(
+    conn: &impl ConnectionTrait,
+    unit: uuid::Uuid,
+    ids: &[PlaceId],
+) -> Result<(), StoreError> {
+    unit_villages::Entity::delete_many()
+        .filter(unit_villages::Column::UnitId.eq(unit))
+        .exec(conn)
+        .await?;
     let mut seen = std::collections::BTreeSet::new();
     for v in ids {
         if seen.insert(v.0) {
-            unit_villages::ActiveModel { unit_id: Set(unit), village_id: Set(v.0) }.insert(conn).await?;
+            unit_villages::ActiveModel {
+                unit_id: Set(unit),
+                village_id: Set(v.0),
+            }
+            .insert(conn)
+            .await?;
         }
     }
     Ok(())
@@ -128,28 +151,46 @@ pub async fn list_units(
     for u in p.items {
         items.push(unit_dto(conn, u).await?);
     }
-    Ok(Page { items, next_after: p.next_after })
+    Ok(Page {
+        items,
+        next_after: p.next_after,
+    })
 }
 
 /// One unit.
 pub async fn get_unit(conn: &impl ConnectionTrait, id: UnitId) -> Result<Unit, StoreError> {
-    let u = units::Entity::find_by_id(id.0).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let u = units::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     unit_dto(conn, u).await
 }
 
 /// Finds a unit by its exact name.
-pub async fn unit_by_name(conn: &impl ConnectionTrait, name: &str) -> Result<Option<units::Model>, StoreError> {
-    Ok(units::Entity::find().filter(units::Column::Name.eq(name)).one(conn).await?)
+pub async fn unit_by_name(
+    conn: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<units::Model>, StoreError> {
+    Ok(units::Entity::find()
+        .filter(units::Column::Name.eq(name))
+        .one(conn)
+        .await?)
 }
 
 /// Creates a unit.
-pub async fn create_unit(conn: &impl ConnectionTrait, actor: Option<UserId>, input: NewUnit) -> Result<Unit, StoreError> {
+pub async fn create_unit(
+    conn: &impl ConnectionTrait,
+    actor: Option<UserId>,
+    input: NewUnit,
+) -> Result<Unit, StoreError> {
     let mut errors = ValidationErrors::default();
     let name = validation::text(&mut errors, "name", &input.name, 100);
     check_district(&mut errors, &input.district_code);
     check_villages(conn, &mut errors, &input.village_ids).await?;
     errors.into_result()?;
-    let Some(name) = name else { return Err(ValidationErrors::default().into()) };
+    let Some(name) = name else {
+        return Err(ValidationErrors::default().into());
+    };
     let t = now();
     let u = units::ActiveModel {
         id: Set(UnitId::new().0),
@@ -163,13 +204,16 @@ pub async fn create_unit(conn: &impl ConnectionTrait, actor: Option<UserId>, inp
     .insert(conn)
     .await?;
     set_villages(conn, u.id, &input.village_ids).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "unit.create",
-        target_type: "unit",
-        target_id: u.id.to_string(),
-        details: serde_json::json!({}),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "unit.create",
+            target_type: "unit",
+            target_id: u.id.to_string(),
+            details: serde_json::json!({}),
+        },
+    )
     .await?;
     unit_dto(conn, u).await
 }
@@ -182,10 +226,16 @@ pub async fn update_unit(
     expected_version: i64,
     patch: UnitPatch,
 ) -> Result<Unit, StoreError> {
-    let u = units::Entity::find_by_id(id.0).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let u = units::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     check_version(u.version, expected_version)?;
     let mut errors = ValidationErrors::default();
-    let name = patch.name.as_deref().and_then(|n| validation::text(&mut errors, "name", n, 100));
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| validation::text(&mut errors, "name", n, 100));
     if let Some(d) = &patch.district_code {
         check_district(&mut errors, d);
     }
@@ -207,13 +257,16 @@ pub async fn update_unit(
     if let Some(v) = &patch.village_ids {
         set_villages(conn, u.id, v).await?;
     }
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "unit.update",
-        target_type: "unit",
-        target_id: u.id.to_string(),
-        details: serde_json::json!({ "version": version }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "unit.update",
+            target_type: "unit",
+            target_id: u.id.to_string(),
+            details: serde_json::json!({ "version": version }),
+        },
+    )
     .await?;
     unit_dto(conn, u).await
 }
@@ -283,16 +336,26 @@ pub async fn list_persons(
     if let Some(u) = unit {
         q = q.filter(persons::Column::UnitId.eq(u.0));
     }
-    Ok(fetch_page(conn, q, persons::Column::Id, page, |m| m.id).await?.map(Person::from))
+    Ok(fetch_page(conn, q, persons::Column::Id, page, |m| m.id)
+        .await?
+        .map(Person::from))
 }
 
 /// One person.
 pub async fn get_person(conn: &impl ConnectionTrait, id: PersonId) -> Result<Person, StoreError> {
-    persons::Entity::find_by_id(id.0).one(conn).await?.map(Person::from).ok_or(StoreError::NotFound)
+    persons::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .map(Person::from)
+        .ok_or(StoreError::NotFound)
 }
 
 /// Finds a person by unit and name.
-pub async fn person_by_name(conn: &impl ConnectionTrait, unit: UnitId, name: &str) -> Result<Option<persons::Model>, StoreError> {
+pub async fn person_by_name(
+    conn: &impl ConnectionTrait,
+    unit: UnitId,
+    name: &str,
+) -> Result<Option<persons::Model>, StoreError> {
     Ok(persons::Entity::find()
         .filter(persons::Column::UnitId.eq(unit.0))
         .filter(persons::Column::Name.eq(name))
@@ -300,7 +363,11 @@ pub async fn person_by_name(conn: &impl ConnectionTrait, unit: UnitId, name: &st
         .await?)
 }
 
-async fn check_unit(conn: &impl ConnectionTrait, errors: &mut ValidationErrors, unit: UnitId) -> Result<(), StoreError> {
+async fn check_unit(
+    conn: &impl ConnectionTrait,
+    errors: &mut ValidationErrors,
+    unit: UnitId,
+) -> Result<(), StoreError> {
     if units::Entity::find_by_id(unit.0).count(conn).await? == 0 {
         errors.add("unit_id", "unknown-unit", "no unit with this id");
     }
@@ -308,13 +375,22 @@ async fn check_unit(conn: &impl ConnectionTrait, errors: &mut ValidationErrors, 
 }
 
 /// Creates a person.
-pub async fn create_person(conn: &impl ConnectionTrait, actor: Option<UserId>, input: NewPerson) -> Result<Person, StoreError> {
+pub async fn create_person(
+    conn: &impl ConnectionTrait,
+    actor: Option<UserId>,
+    input: NewPerson,
+) -> Result<Person, StoreError> {
     let mut errors = ValidationErrors::default();
     let name = validation::text(&mut errors, "name", &input.name, 50);
-    let phone = input.phone.as_deref().and_then(|p| validation::phone(&mut errors, "phone", p));
+    let phone = input
+        .phone
+        .as_deref()
+        .and_then(|p| validation::phone(&mut errors, "phone", p));
     check_unit(conn, &mut errors, input.unit_id).await?;
     errors.into_result()?;
-    let Some(name) = name else { return Err(ValidationErrors::default().into()) };
+    let Some(name) = name else {
+        return Err(ValidationErrors::default().into());
+    };
     let t = now();
     let p = persons::ActiveModel {
         id: Set(PersonId::new().0),
@@ -327,13 +403,16 @@ pub async fn create_person(conn: &impl ConnectionTrait, actor: Option<UserId>, i
     }
     .insert(conn)
     .await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "person.create",
-        target_type: "person",
-        target_id: p.id.to_string(),
-        details: serde_json::json!({}),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "person.create",
+            target_type: "person",
+            target_id: p.id.to_string(),
+            details: serde_json::json!({}),
+        },
+    )
     .await?;
     Ok(p.into())
 }
@@ -346,11 +425,20 @@ pub async fn update_person(
     expected_version: i64,
     patch: PersonPatch,
 ) -> Result<Person, StoreError> {
-    let p = persons::Entity::find_by_id(id.0).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let p = persons::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     check_version(p.version, expected_version)?;
     let mut errors = ValidationErrors::default();
-    let name = patch.name.as_deref().and_then(|n| validation::text(&mut errors, "name", n, 50));
-    let phone = patch.phone.as_ref().map(|p| p.as_deref().and_then(|p| validation::phone(&mut errors, "phone", p)));
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| validation::text(&mut errors, "name", n, 50));
+    let phone = patch.phone.as_ref().map(|p| {
+        p.as_deref()
+            .and_then(|p| validation::phone(&mut errors, "phone", p))
+    });
     if let Some(u) = patch.unit_id {
         check_unit(conn, &mut errors, u).await?;
     }
@@ -369,13 +457,16 @@ pub async fn update_person(
     am.version = Set(version);
     am.updated_at = Set(now());
     let p = am.update(conn).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "person.update",
-        target_type: "person",
-        target_id: p.id.to_string(),
-        details: serde_json::json!({ "version": version }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "person.update",
+            target_type: "person",
+            target_id: p.id.to_string(),
+            details: serde_json::json!({ "version": version }),
+        },
+    )
     .await?;
     Ok(p.into())
 }
@@ -458,11 +549,17 @@ pub async fn list_assessees(
     if let Some(d) = district {
         q = q.filter(assessees::Column::DistrictCode.eq(d));
     }
-    Ok(fetch_page(conn, q, assessees::Column::Id, page, |m| m.id).await?.map(Assessee::from))
+    Ok(fetch_page(conn, q, assessees::Column::Id, page, |m| m.id)
+        .await?
+        .map(Assessee::from))
 }
 
 /// One assessee in scope.
-pub async fn get_assessee(conn: &impl ConnectionTrait, scope: &Scope, id: AssesseeId) -> Result<Assessee, StoreError> {
+pub async fn get_assessee(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: AssesseeId,
+) -> Result<Assessee, StoreError> {
     assessees::Entity::find_by_id(id.0)
         .filter(scope.assessees())
         .one(conn)
@@ -472,14 +569,20 @@ pub async fn get_assessee(conn: &impl ConnectionTrait, scope: &Scope, id: Assess
 }
 
 /// Creates an assessee; the link it needs depends on its kind.
-pub async fn create_assessee(conn: &impl ConnectionTrait, actor: Option<UserId>, input: NewAssessee) -> Result<Assessee, StoreError> {
+pub async fn create_assessee(
+    conn: &impl ConnectionTrait,
+    actor: Option<UserId>,
+    input: NewAssessee,
+) -> Result<Assessee, StoreError> {
     let mut errors = ValidationErrors::default();
     let name = validation::text(&mut errors, "name", &input.name, 100);
     check_district(&mut errors, &input.district_code);
     match input.kind {
-        AssesseeKind::DistrictGovernment if input.district_code.is_none() => {
-            errors.add("district_code", "required", "a district government needs its district code")
-        }
+        AssesseeKind::DistrictGovernment if input.district_code.is_none() => errors.add(
+            "district_code",
+            "required",
+            "a district government needs its district code",
+        ),
         AssesseeKind::LeadUnit | AssesseeKind::PairedUnit => match input.unit_id {
             Some(u) => check_unit(conn, &mut errors, u).await?,
             None => errors.add("unit_id", "required", "a unit assessee needs its unit"),
@@ -489,12 +592,18 @@ pub async fn create_assessee(conn: &impl ConnectionTrait, actor: Option<UserId>,
                 errors.add("person_id", "unknown-person", "no person with this id")
             }
             Some(_) => {}
-            None => errors.add("person_id", "required", "a responsible-person assessee needs the person"),
+            None => errors.add(
+                "person_id",
+                "required",
+                "a responsible-person assessee needs the person",
+            ),
         },
         _ => {}
     }
     errors.into_result()?;
-    let Some(name) = name else { return Err(ValidationErrors::default().into()) };
+    let Some(name) = name else {
+        return Err(ValidationErrors::default().into());
+    };
     let t = now();
     let a = assessees::ActiveModel {
         id: Set(AssesseeId::new().0),
@@ -509,13 +618,16 @@ pub async fn create_assessee(conn: &impl ConnectionTrait, actor: Option<UserId>,
     }
     .insert(conn)
     .await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "assessee.create",
-        target_type: "assessee",
-        target_id: a.id.to_string(),
-        details: serde_json::json!({ "kind": a.kind }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "assessee.create",
+            target_type: "assessee",
+            target_id: a.id.to_string(),
+            details: serde_json::json!({ "kind": a.kind }),
+        },
+    )
     .await?;
     Ok(a.into())
 }
@@ -528,10 +640,16 @@ pub async fn update_assessee(
     expected_version: i64,
     patch: AssesseePatch,
 ) -> Result<Assessee, StoreError> {
-    let a = assessees::Entity::find_by_id(id.0).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let a = assessees::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     check_version(a.version, expected_version)?;
     let mut errors = ValidationErrors::default();
-    let name = patch.name.as_deref().and_then(|n| validation::text(&mut errors, "name", n, 100));
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| validation::text(&mut errors, "name", n, 100));
     if let Some(d) = &patch.district_code {
         check_district(&mut errors, d);
     }
@@ -547,13 +665,16 @@ pub async fn update_assessee(
     am.version = Set(version);
     am.updated_at = Set(now());
     let a = am.update(conn).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "assessee.update",
-        target_type: "assessee",
-        target_id: a.id.to_string(),
-        details: serde_json::json!({ "version": version }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "assessee.update",
+            target_type: "assessee",
+            target_id: a.id.to_string(),
+            details: serde_json::json!({ "version": version }),
+        },
+    )
     .await?;
     Ok(a.into())
 }

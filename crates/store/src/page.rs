@@ -22,7 +22,10 @@ pub struct PageRequest {
 impl PageRequest {
     /// Clamps the requested size to `1..=MAX_LIMIT`.
     pub fn new(after: Option<Uuid>, limit: Option<u64>) -> Self {
-        PageRequest { after, limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) }
+        PageRequest {
+            after,
+            limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+        }
     }
 }
 
@@ -42,12 +45,18 @@ impl<T> Page<T> {
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let next_after = if more { rows.last().map(&id) } else { None };
-        Page { items: rows, next_after }
+        Page {
+            items: rows,
+            next_after,
+        }
     }
 
     /// Converts the rows, keeping the continuation.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_after: self.next_after }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_after: self.next_after,
+        }
     }
 }
 

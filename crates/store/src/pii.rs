@@ -56,19 +56,24 @@ impl PiiCipher {
     /// Decrypts a value made by [`PiiCipher::encrypt`].
     pub fn decrypt(&self, stored: &str) -> Result<String, StoreError> {
         let b64 = stored.strip_prefix(PREFIX).ok_or(StoreError::Decrypt)?;
-        let blob = STANDARD_NO_PAD.decode(b64).map_err(|_| StoreError::Decrypt)?;
+        let blob = STANDARD_NO_PAD
+            .decode(b64)
+            .map_err(|_| StoreError::Decrypt)?;
         if blob.len() < 24 + 16 {
             return Err(StoreError::Decrypt);
         }
         let (nonce, ct) = blob.split_at(24);
-        let pt = self.aead.decrypt(XNonce::from_slice(nonce), ct).map_err(|_| StoreError::Decrypt)?;
+        let pt = self
+            .aead
+            .decrypt(XNonce::from_slice(nonce), ct)
+            .map_err(|_| StoreError::Decrypt)?;
         String::from_utf8(pt).map_err(|_| StoreError::Decrypt)
     }
 
     /// The keyed lookup hash of a value (hex).
     pub fn index(&self, plaintext: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key)
+            .unwrap_or_else(|_| unreachable!());
         mac.update(plaintext.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }

@@ -4,7 +4,9 @@ use crate::entities::places;
 use crate::page::{Page, PageRequest, fetch_page};
 use crate::{StoreError, audit, now};
 use chrono::{DateTime, Utc};
-use fieldcheck_domain::{DivisionCode, GeoPoint, PlaceId, PlaceLevel, UserId, ValidationErrors, validation};
+use fieldcheck_domain::{
+    DivisionCode, GeoPoint, PlaceId, PlaceLevel, UserId, ValidationErrors, validation,
+};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
@@ -121,17 +123,29 @@ pub async fn list(
     if let Some(t) = filter.updated_since {
         q = q.filter(places::Column::UpdatedAt.gte(t));
     }
-    Ok(fetch_page(conn, q, places::Column::Id, page, |m| m.id).await?.map(Place::from))
+    Ok(fetch_page(conn, q, places::Column::Id, page, |m| m.id)
+        .await?
+        .map(Place::from))
 }
 
 /// One place.
 pub async fn get(conn: &impl ConnectionTrait, id: PlaceId) -> Result<Place, StoreError> {
-    places::Entity::find_by_id(id.0).one(conn).await?.map(Place::from).ok_or(StoreError::NotFound)
+    places::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .map(Place::from)
+        .ok_or(StoreError::NotFound)
 }
 
 /// Finds a place by its division code.
-pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<places::Model>, StoreError> {
-    Ok(places::Entity::find().filter(places::Column::Code.eq(code)).one(conn).await?)
+pub async fn by_code(
+    conn: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<places::Model>, StoreError> {
+    Ok(places::Entity::find()
+        .filter(places::Column::Code.eq(code))
+        .one(conn)
+        .await?)
 }
 
 /// Creates a place after checking its code nests under its parent's.
@@ -146,7 +160,11 @@ pub async fn create(
     let code = match DivisionCode::parse(&input.code) {
         Ok(c) if c.fits(input.level) => Some(c),
         Ok(_) => {
-            errors.add("code", "code-level-mismatch", "the code's length does not fit the level");
+            errors.add(
+                "code",
+                "code-level-mismatch",
+                "the code's length does not fit the level",
+            );
             None
         }
         Err(msg) => {
@@ -161,20 +179,30 @@ pub async fn create(
     if let Some(code) = &code {
         match (&parent, input.level) {
             (None, PlaceLevel::City) => {}
-            (None, _) => errors.add("parent_id", "required", "a place below the city needs a parent"),
+            (None, _) => errors.add(
+                "parent_id",
+                "required",
+                "a place below the city needs a parent",
+            ),
             (Some(p), level) => {
                 let parent_level = PlaceLevel::parse(&p.level);
                 let parent_code = DivisionCode::parse(&p.code).ok();
                 if parent_level.and_then(PlaceLevel::child) != Some(level)
                     || !parent_code.is_some_and(|pc| pc.is_parent_of(code))
                 {
-                    errors.add("parent_id", "not-parent", "the parent's level or code does not enclose this place");
+                    errors.add(
+                        "parent_id",
+                        "not-parent",
+                        "the parent's level or code does not enclose this place",
+                    );
                 }
             }
         }
     }
     errors.into_result()?;
-    let (Some(code), Some(name)) = (code, name) else { return Err(ValidationErrors::default().into()) };
+    let (Some(code), Some(name)) = (code, name) else {
+        return Err(ValidationErrors::default().into());
+    };
     let t = now();
     let district = (input.level != PlaceLevel::City).then(|| code.district().to_owned());
     let m = places::ActiveModel {
@@ -192,13 +220,16 @@ pub async fn create(
     }
     .insert(conn)
     .await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "place.create",
-        target_type: "place",
-        target_id: m.id.to_string(),
-        details: serde_json::json!({ "code": m.code }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "place.create",
+            target_type: "place",
+            target_id: m.id.to_string(),
+            details: serde_json::json!({ "code": m.code }),
+        },
+    )
     .await?;
     Ok(m.into())
 }
@@ -211,10 +242,16 @@ pub async fn update(
     expected_version: i64,
     patch: PlacePatch,
 ) -> Result<Place, StoreError> {
-    let current = places::Entity::find_by_id(id.0).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let current = places::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     crate::check_version(current.version, expected_version)?;
     let mut errors = ValidationErrors::default();
-    let name = patch.name.as_deref().and_then(|n| validation::text(&mut errors, "name", n, 100));
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| validation::text(&mut errors, "name", n, 100));
     if let Some(loc) = &patch.location {
         check_location(&mut errors, loc);
     }
@@ -231,13 +268,16 @@ pub async fn update(
     am.version = Set(version);
     am.updated_at = Set(now());
     let m = am.update(conn).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "place.update",
-        target_type: "place",
-        target_id: m.id.to_string(),
-        details: serde_json::json!({ "version": version }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "place.update",
+            target_type: "place",
+            target_id: m.id.to_string(),
+            details: serde_json::json!({ "version": version }),
+        },
+    )
     .await?;
     Ok(m.into())
 }

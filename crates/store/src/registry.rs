@@ -320,7 +320,9 @@ pub async fn list_households(
             .into_query();
         q = q.filter(households::Column::Id.in_subquery(hh));
     }
-    Ok(fetch_page(conn, q, households::Column::Id, page, |m| m.id).await?.map(Household::from))
+    Ok(fetch_page(conn, q, households::Column::Id, page, |m| m.id)
+        .await?
+        .map(Household::from))
 }
 
 async fn household_row(
@@ -369,11 +371,21 @@ pub async fn get_household(
         })
         .await?;
     }
-    let members = ms.into_iter().map(|m| member_dto(pii, m, ids)).collect::<Result<_, _>>()?;
-    Ok(HouseholdDetail { household: h.into(), members, current_plan })
+    let members = ms
+        .into_iter()
+        .map(|m| member_dto(pii, m, ids))
+        .collect::<Result<_, _>>()?;
+    Ok(HouseholdDetail {
+        household: h.into(),
+        members,
+        current_plan,
+    })
 }
 
-async fn measures_of(conn: &impl ConnectionTrait, plan: uuid::Uuid) -> Result<Vec<measures::Model>, StoreError> {
+async fn measures_of(
+    conn: &impl ConnectionTrait,
+    plan: uuid::Uuid,
+) -> Result<Vec<measures::Model>, StoreError> {
     Ok(measures::Entity::find()
         .filter(measures::Column::PlanId.eq(plan))
         .order_by_asc(measures::Column::Id)
@@ -381,7 +393,12 @@ async fn measures_of(conn: &impl ConnectionTrait, plan: uuid::Uuid) -> Result<Ve
         .await?)
 }
 
-fn opt_text(errors: &mut ValidationErrors, field: &str, v: Option<&str>, max: usize) -> Option<String> {
+fn opt_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    v: Option<&str>,
+    max: usize,
+) -> Option<String> {
     v.and_then(|s| validation::text(errors, field, s, max))
 }
 
@@ -400,7 +417,11 @@ struct MemberRow {
     id: Option<(String, String, String)>, // cipher, index, masked
 }
 
-fn validate_member(pii: &PiiCipher, m: &NewMember, errors: &mut ValidationErrors) -> Option<MemberRow> {
+fn validate_member(
+    pii: &PiiCipher,
+    m: &NewMember,
+    errors: &mut ValidationErrors,
+) -> Option<MemberRow> {
     let mut e = ValidationErrors::default();
     let name = validation::text(&mut e, "name", &m.name, 50);
     let relation = validation::text(&mut e, "relation", &m.relation, 20);
@@ -416,7 +437,15 @@ fn validate_member(pii: &PiiCipher, m: &NewMember, errors: &mut ValidationErrors
     };
     let ok = e.is_empty();
     errors.0.extend(e.0);
-    if ok { Some(MemberRow { name: name?, relation: relation?, id }) } else { None }
+    if ok {
+        Some(MemberRow {
+            name: name?,
+            relation: relation?,
+            id,
+        })
+    } else {
+        None
+    }
 }
 
 async fn insert_member(
@@ -445,7 +474,10 @@ async fn insert_member(
     .await?)
 }
 
-async fn village(conn: &impl ConnectionTrait, id: PlaceId) -> Result<Option<places::Model>, StoreError> {
+async fn village(
+    conn: &impl ConnectionTrait,
+    id: PlaceId,
+) -> Result<Option<places::Model>, StoreError> {
     Ok(places::Entity::find_by_id(id.0)
         .filter(places::Column::Level.eq(PlaceLevel::Village.as_str()))
         .one(conn)
@@ -462,7 +494,10 @@ pub async fn create_household(
     let mut errors = ValidationErrors::default();
     let reg = validation::text(&mut errors, "registration_no", &input.registration_no, 32);
     let head = validation::text(&mut errors, "head_name", &input.head_name, 50);
-    let phone = input.phone.as_deref().and_then(|p| validation::phone(&mut errors, "phone", p));
+    let phone = input
+        .phone
+        .as_deref()
+        .and_then(|p| validation::phone(&mut errors, "phone", p));
     let address = opt_text(&mut errors, "address", input.address.as_deref(), 200);
     check_location(&mut errors, &input.location);
     check_exit_year(&mut errors, input.exit_year);
@@ -504,17 +539,28 @@ pub async fn create_household(
     .await?;
     let mut members = Vec::new();
     for r in rows {
-        members.push(member_dto(pii, insert_member(conn, h.id, r).await?, IdNumbers::Masked)?);
+        members.push(member_dto(
+            pii,
+            insert_member(conn, h.id, r).await?,
+            IdNumbers::Masked,
+        )?);
     }
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "household.create",
-        target_type: "household",
-        target_id: h.id.to_string(),
-        details: serde_json::json!({ "members": members.len() }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "household.create",
+            target_type: "household",
+            target_id: h.id.to_string(),
+            details: serde_json::json!({ "members": members.len() }),
+        },
+    )
     .await?;
-    Ok(HouseholdDetail { household: h.into(), members, current_plan: None })
+    Ok(HouseholdDetail {
+        household: h.into(),
+        members,
+        current_plan: None,
+    })
 }
 
 /// Edits a household when `expected_version` is current.
@@ -532,7 +578,8 @@ pub async fn update_household(
     let mut errors = ValidationErrors::default();
     let head = opt_text(&mut errors, "head_name", patch.head_name.as_deref(), 50);
     let phone = patch.phone.as_ref().map(|p| {
-        p.as_deref().and_then(|p| validation::phone(&mut errors, "phone", p))
+        p.as_deref()
+            .and_then(|p| validation::phone(&mut errors, "phone", p))
     });
     let address = patch
         .address
@@ -580,13 +627,16 @@ pub async fn update_household(
     am.version = Set(version);
     am.updated_at = Set(now());
     let h = am.update(conn).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "household.update",
-        target_type: "household",
-        target_id: h.id.to_string(),
-        details: serde_json::json!({ "fields": changed, "version": version }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "household.update",
+            target_type: "household",
+            target_id: h.id.to_string(),
+            details: serde_json::json!({ "fields": changed, "version": version }),
+        },
+    )
     .await?;
     get_household(conn, pii, scope, id, IdNumbers::Masked, actor).await
 }
@@ -619,15 +669,20 @@ pub async fn add_member(
     let mut errors = ValidationErrors::default();
     let row = validate_member(pii, &input, &mut errors);
     errors.into_result()?;
-    let Some(row) = row else { return Err(ValidationErrors::default().into()) };
+    let Some(row) = row else {
+        return Err(ValidationErrors::default().into());
+    };
     let m = insert_member(conn, h.id, row).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "member.create",
-        target_type: "member",
-        target_id: m.id.to_string(),
-        details: serde_json::json!({ "household": h.id }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "member.create",
+            target_type: "member",
+            target_id: m.id.to_string(),
+            details: serde_json::json!({ "household": h.id }),
+        },
+    )
     .await?;
     member_dto(pii, m, IdNumbers::Masked)
 }
@@ -679,13 +734,16 @@ pub async fn update_member(
     am.version = Set(version);
     am.updated_at = Set(now());
     let m = am.update(conn).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "member.update",
-        target_type: "member",
-        target_id: m.id.to_string(),
-        details: serde_json::json!({ "version": version }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "member.update",
+            target_type: "member",
+            target_id: m.id.to_string(),
+            details: serde_json::json!({ "version": version }),
+        },
+    )
     .await?;
     member_dto(pii, m, IdNumbers::Masked)
 }
@@ -797,7 +855,11 @@ pub async fn list_plans(
 }
 
 /// One plan in scope.
-pub async fn get_plan(conn: &impl ConnectionTrait, scope: &Scope, id: PlanId) -> Result<Plan, StoreError> {
+pub async fn get_plan(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: PlanId,
+) -> Result<Plan, StoreError> {
     let p = plans::Entity::find_by_id(id.0)
         .filter(scope.plans())
         .one(conn)
@@ -829,7 +891,11 @@ async fn insert_measure(
         lead_unit_id: Set(m.lead_unit_id.map(|u| u.0)),
         responsible_person_id: Set(m.responsible_person_id.map(|p| p.0)),
         budget_fen: Set(m.budget_fen),
-        status: Set(m.status.unwrap_or(MeasureStatus::Planned).as_str().to_owned()),
+        status: Set(m
+            .status
+            .unwrap_or(MeasureStatus::Planned)
+            .as_str()
+            .to_owned()),
         version: Set(1),
         created_at: Set(t),
         updated_at: Set(t),
@@ -860,7 +926,11 @@ pub async fn create_plan(
         .one(conn)
         .await?;
     if h.is_none() {
-        errors.add("household_id", "unknown-household", "no household with this id");
+        errors.add(
+            "household_id",
+            "unknown-household",
+            "no household with this id",
+        );
     }
     errors.into_result()?;
     let t = now();
@@ -868,7 +938,11 @@ pub async fn create_plan(
         id: Set(PlanId::new().0),
         household_id: Set(input.household_id.0),
         year: Set(input.year),
-        status: Set(input.status.unwrap_or(PlanStatus::Draft).as_str().to_owned()),
+        status: Set(input
+            .status
+            .unwrap_or(PlanStatus::Draft)
+            .as_str()
+            .to_owned()),
         version: Set(1),
         created_at: Set(t),
         updated_at: Set(t),
@@ -879,13 +953,16 @@ pub async fn create_plan(
     for (m, d) in input.measures.into_iter().zip(descriptions) {
         ms.push(insert_measure(conn, p.id, m, d.unwrap_or_default()).await?);
     }
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "plan.create",
-        target_type: "plan",
-        target_id: p.id.to_string(),
-        details: serde_json::json!({ "household": p.household_id, "year": p.year }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "plan.create",
+            target_type: "plan",
+            target_id: p.id.to_string(),
+            details: serde_json::json!({ "household": p.household_id, "year": p.year }),
+        },
+    )
     .await?;
     Ok(plan_dto(p, ms))
 }
@@ -913,13 +990,16 @@ pub async fn update_plan(
     am.version = Set(version);
     am.updated_at = Set(now());
     let p = am.update(conn).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "plan.update",
-        target_type: "plan",
-        target_id: p.id.to_string(),
-        details: serde_json::json!({ "version": version }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "plan.update",
+            target_type: "plan",
+            target_id: p.id.to_string(),
+            details: serde_json::json!({ "version": version }),
+        },
+    )
     .await?;
     let ms = measures_of(conn, p.id).await?;
     Ok(plan_dto(p, ms))
@@ -942,19 +1022,26 @@ pub async fn add_measure(
     let d = validate_measure(&input, &mut errors);
     errors.into_result()?;
     let m = insert_measure(conn, p.id, input, d.unwrap_or_default()).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "measure.create",
-        target_type: "measure",
-        target_id: m.id.to_string(),
-        details: serde_json::json!({ "plan": p.id }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "measure.create",
+            target_type: "measure",
+            target_id: m.id.to_string(),
+            details: serde_json::json!({ "plan": p.id }),
+        },
+    )
     .await?;
     Ok(m.into())
 }
 
 /// One measure in scope.
-pub async fn get_measure(conn: &impl ConnectionTrait, scope: &Scope, id: MeasureId) -> Result<Measure, StoreError> {
+pub async fn get_measure(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: MeasureId,
+) -> Result<Measure, StoreError> {
     measures::Entity::find_by_id(id.0)
         .filter(scope.measures())
         .one(conn)
@@ -979,7 +1066,12 @@ pub async fn update_measure(
         .ok_or(StoreError::NotFound)?;
     check_version(m.version, expected_version)?;
     let mut errors = ValidationErrors::default();
-    let description = opt_text(&mut errors, "description", patch.description.as_deref(), 500);
+    let description = opt_text(
+        &mut errors,
+        "description",
+        patch.description.as_deref(),
+        500,
+    );
     if patch.budget_fen.is_some_and(|b| b < 0) {
         errors.add("budget_fen", "negative", "a budget cannot be negative");
     }
@@ -1004,13 +1096,16 @@ pub async fn update_measure(
     am.version = Set(version);
     am.updated_at = Set(now());
     let m = am.update(conn).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "measure.update",
-        target_type: "measure",
-        target_id: m.id.to_string(),
-        details: serde_json::json!({ "version": version }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "measure.update",
+            target_type: "measure",
+            target_id: m.id.to_string(),
+            details: serde_json::json!({ "version": version }),
+        },
+    )
     .await?;
     Ok(m.into())
 }

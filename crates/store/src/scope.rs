@@ -46,7 +46,9 @@ impl Scope {
     pub fn households(&self) -> Condition {
         match self {
             Scope::All => Condition::all(),
-            Scope::District(code) => Condition::all().add(households::Column::DistrictCode.eq(code)),
+            Scope::District(code) => {
+                Condition::all().add(households::Column::DistrictCode.eq(code))
+            }
             Scope::Granted(user) => Condition::any()
                 .add(households::Column::Id.in_subquery(granted(*user, grant::HOUSEHOLD)))
                 .add(households::Column::VillageId.in_subquery(granted(*user, grant::VILLAGE))),
@@ -66,7 +68,9 @@ impl Scope {
     pub fn members(&self) -> Condition {
         match self {
             Scope::All => Condition::all(),
-            _ => Condition::all().add(members::Column::HouseholdId.in_subquery(self.household_ids())),
+            _ => {
+                Condition::all().add(members::Column::HouseholdId.in_subquery(self.household_ids()))
+            }
         }
     }
 

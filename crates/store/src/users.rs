@@ -6,10 +6,11 @@ use crate::page::{Page, PageRequest, fetch_page};
 use crate::scope::grant;
 use crate::{Scope, StoreError, audit, check_version, now};
 use chrono::{DateTime, Duration, Utc};
-use fieldcheck_domain::{AssesseeId, HouseholdId, PlaceId, Role, UserId, ValidationErrors, validation};
+use fieldcheck_domain::{
+    AssesseeId, HouseholdId, PlaceId, Role, UserId, ValidationErrors, validation,
+};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -52,12 +53,22 @@ pub struct Account {
 impl Account {
     /// The scope this account's role reaches.
     pub fn scope(&self) -> Scope {
-        scope_for(self.role, UserId(self.row.id), self.row.district_code.as_deref(), self.row.assessee_id)
+        scope_for(
+            self.role,
+            UserId(self.row.id),
+            self.row.district_code.as_deref(),
+            self.row.assessee_id,
+        )
     }
 }
 
 /// The scope a role reaches.
-pub fn scope_for(role: Role, user: UserId, district: Option<&str>, assessee: Option<Uuid>) -> Scope {
+pub fn scope_for(
+    role: Role,
+    user: UserId,
+    district: Option<&str>,
+    assessee: Option<Uuid>,
+) -> Scope {
     match role {
         Role::Admin | Role::OfficeReviewer => Scope::All,
         // A district reviewer without a district reaches nothing rather than everything.
@@ -122,20 +133,39 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub fn check_password(errors: &mut ValidationErrors, password: &str) {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        errors.add("password", "too-short", format!("at least {MIN_PASSWORD_CHARS} characters"));
+        errors.add(
+            "password",
+            "too-short",
+            format!("at least {MIN_PASSWORD_CHARS} characters"),
+        );
     } else if n > 256 {
         errors.add("password", "too-long", "at most 256 characters");
     }
 }
 
-fn check_role_fields(errors: &mut ValidationErrors, role: Role, district: &Option<String>, assessee: &Option<AssesseeId>) {
+fn check_role_fields(
+    errors: &mut ValidationErrors,
+    role: Role,
+    district: &Option<String>,
+    assessee: &Option<AssesseeId>,
+) {
     if role == Role::DistrictReviewer
-        && !district.as_ref().is_some_and(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
+        && !district
+            .as_ref()
+            .is_some_and(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
     {
-        errors.add("district_code", "required", "a district reviewer needs a 6-digit district code");
+        errors.add(
+            "district_code",
+            "required",
+            "a district reviewer needs a 6-digit district code",
+        );
     }
     if role == Role::Assessee && assessee.is_none() {
-        errors.add("assessee_id", "required", "an assessee account needs its assessee");
+        errors.add(
+            "assessee_id",
+            "required",
+            "an assessee account needs its assessee",
+        );
     }
 }
 
@@ -152,7 +182,11 @@ async fn user_dto(conn: &impl ConnectionTrait, u: users::Model) -> Result<User, 
         district_code: u.district_code,
         assessee_id: u.assessee_id.map(AssesseeId),
         disabled: u.disabled,
-        village_ids: grants.iter().filter(|g| g.kind == grant::VILLAGE).map(|g| PlaceId(g.target_id)).collect(),
+        village_ids: grants
+            .iter()
+            .filter(|g| g.kind == grant::VILLAGE)
+            .map(|g| PlaceId(g.target_id))
+            .collect(),
         household_ids: grants
             .iter()
             .filter(|g| g.kind == grant::HOUSEHOLD)
@@ -163,7 +197,12 @@ async fn user_dto(conn: &impl ConnectionTrait, u: users::Model) -> Result<User, 
     })
 }
 
-async fn set_grants(conn: &impl ConnectionTrait, user: Uuid, kind: &str, ids: &[Uuid]) -> Result<(), StoreError> {
+async fn set_grants(
+    conn: &impl ConnectionTrait,
+    user: Uuid,
+    kind: &str,
+    ids: &[Uuid],
+) -> Result<(), StoreError> {
     scope_grants::Entity::delete_many()
         .filter(scope_grants::Column::UserId.eq(user))
         .filter(scope_grants::Column::Kind.eq(kind))
@@ -172,16 +211,24 @@ async fn set_grants(conn: &impl ConnectionTrait, user: Uuid, kind: &str, ids: &[
     let mut seen = std::collections::BTreeSet::new();
     for id in ids {
         if seen.insert(*id) {
-            scope_grants::ActiveModel { user_id: Set(user), kind: Set(kind.to_owned()), target_id: Set(*id) }
-                .insert(conn)
-                .await?;
+            scope_grants::ActiveModel {
+                user_id: Set(user),
+                kind: Set(kind.to_owned()),
+                target_id: Set(*id),
+            }
+            .insert(conn)
+            .await?;
         }
     }
     Ok(())
 }
 
 /// Lists users.
-pub async fn list(conn: &impl ConnectionTrait, role: Option<Role>, page: PageRequest) -> Result<Page<User>, StoreError> {
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    role: Option<Role>,
+    page: PageRequest,
+) -> Result<Page<User>, StoreError> {
     let mut q = users::Entity::find();
     if let Some(r) = role {
         q = q.filter(users::Column::Role.eq(r.as_str()));
@@ -191,23 +238,38 @@ pub async fn list(conn: &impl ConnectionTrait, role: Option<Role>, page: PageReq
     for u in p.items {
         items.push(user_dto(conn, u).await?);
     }
-    Ok(Page { items, next_after: p.next_after })
+    Ok(Page {
+        items,
+        next_after: p.next_after,
+    })
 }
 
 /// One user.
 pub async fn get(conn: &impl ConnectionTrait, id: UserId) -> Result<User, StoreError> {
-    let u = users::Entity::find_by_id(id.0).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let u = users::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     user_dto(conn, u).await
 }
 
 /// The account behind a sign-in name.
-pub async fn account_by_username(conn: &impl ConnectionTrait, username: &str) -> Result<Option<Account>, StoreError> {
-    let row = users::Entity::find().filter(users::Column::Username.eq(username)).one(conn).await?;
+pub async fn account_by_username(
+    conn: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<Account>, StoreError> {
+    let row = users::Entity::find()
+        .filter(users::Column::Username.eq(username))
+        .one(conn)
+        .await?;
     Ok(row.and_then(|row| Role::parse(&row.role).map(|role| Account { row, role })))
 }
 
 /// The account behind an id.
-pub async fn account(conn: &impl ConnectionTrait, id: UserId) -> Result<Option<Account>, StoreError> {
+pub async fn account(
+    conn: &impl ConnectionTrait,
+    id: UserId,
+) -> Result<Option<Account>, StoreError> {
     let row = users::Entity::find_by_id(id.0).one(conn).await?;
     Ok(row.and_then(|row| Role::parse(&row.role).map(|role| Account { row, role })))
 }
@@ -221,12 +283,24 @@ pub async fn create(
 ) -> Result<User, StoreError> {
     let mut errors = ValidationErrors::default();
     let username = validation::text(&mut errors, "username", &input.username, 64);
-    if username.as_ref().is_some_and(|u| !u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) {
-        errors.add("username", "invalid-characters", "letters, digits, '.', '_' and '-' only");
+    if username.as_ref().is_some_and(|u| {
+        !u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    }) {
+        errors.add(
+            "username",
+            "invalid-characters",
+            "letters, digits, '.', '_' and '-' only",
+        );
     }
     let display = validation::text(&mut errors, "display_name", &input.display_name, 100);
     check_password(&mut errors, &input.password);
-    check_role_fields(&mut errors, input.role, &input.district_code, &input.assessee_id);
+    check_role_fields(
+        &mut errors,
+        input.role,
+        &input.district_code,
+        &input.assessee_id,
+    );
     errors.into_result()?;
     let (Some(username), Some(display)) = (username, display) else {
         return Err(ValidationErrors::default().into());
@@ -251,13 +325,16 @@ pub async fn create(
     let households: Vec<Uuid> = input.household_ids.iter().map(|h| h.0).collect();
     set_grants(conn, u.id, grant::VILLAGE, &villages).await?;
     set_grants(conn, u.id, grant::HOUSEHOLD, &households).await?;
-    audit::append(conn, audit::AuditEvent {
-        actor,
-        action: "user.create",
-        target_type: "user",
-        target_id: u.id.to_string(),
-        details: serde_json::json!({ "role": u.role }),
-    })
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor,
+            action: "user.create",
+            target_type: "user",
+            target_id: u.id.to_string(),
+            details: serde_json::json!({ "role": u.role }),
+        },
+    )
     .await?;
     user_dto(conn, u).await
 }
@@ -271,17 +348,28 @@ pub async fn update(
     patch: UserPatch,
     password_hash: Option<String>,
 ) -> Result<User, StoreError> {
-    let u = users::Entity::find_by_id(id.0).one(conn).await?.ok_or(StoreError::NotFound)?;
+    let u = users::Entity::find_by_id(id.0)
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     if let Some(v) = expected_version {
         check_version(u.version, v)?;
     }
     let mut errors = ValidationErrors::default();
-    let display = patch.display_name.as_deref().and_then(|d| validation::text(&mut errors, "display_name", d, 100));
+    let display = patch
+        .display_name
+        .as_deref()
+        .and_then(|d| validation::text(&mut errors, "display_name", d, 100));
     if let Some(p) = &patch.password {
         check_password(&mut errors, p);
     }
-    let role = patch.role.unwrap_or(Role::parse(&u.role).unwrap_or(Role::Assessee));
-    let district = patch.district_code.clone().unwrap_or(u.district_code.clone());
+    let role = patch
+        .role
+        .unwrap_or(Role::parse(&u.role).unwrap_or(Role::Assessee));
+    let district = patch
+        .district_code
+        .clone()
+        .unwrap_or(u.district_code.clone());
     let assessee = patch.assessee_id.unwrap_or(u.assessee_id.map(AssesseeId));
     check_role_fields(&mut errors, role, &district, &assessee);
     errors.into_result()?;
@@ -304,10 +392,22 @@ pub async fn update(
     am.updated_at = Set(now());
     let u = am.update(conn).await?;
     if let Some(v) = &patch.village_ids {
-        set_grants(conn, u.id, grant::VILLAGE, &v.iter().map(|v| v.0).collect::<Vec<_>>()).await?;
+        set_grants(
+            conn,
+            u.id,
+            grant::VILLAGE,
+            &v.iter().map(|v| v.0).collect::<Vec<_>>(),
+        )
+        .await?;
     }
     if let Some(h) = &patch.household_ids {
-        set_grants(conn, u.id, grant::HOUSEHOLD, &h.iter().map(|h| h.0).collect::<Vec<_>>()).await?;
+        set_grants(
+            conn,
+            u.id,
+            grant::HOUSEHOLD,
+            &h.iter().map(|h| h.0).collect::<Vec<_>>(),
+        )
+        .await?;
     }
     if disabling || patch.password.is_some() {
         revoke_all(conn, UserId(u.id)).await?;
@@ -368,7 +468,10 @@ pub enum RefreshOutcome {
 
 /// Spends a refresh token. Marking it used is conditional on it being unused, so two concurrent
 /// refreshes with the same token cannot both succeed.
-pub async fn spend_refresh(conn: &impl ConnectionTrait, token_hash: &str) -> Result<RefreshOutcome, StoreError> {
+pub async fn spend_refresh(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<RefreshOutcome, StoreError> {
     let Some(row) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
         .one(conn)
@@ -394,7 +497,11 @@ pub async fn spend_refresh(conn: &impl ConnectionTrait, token_hash: &str) -> Res
         revoke_family(conn, row.family_id).await?;
         return Ok(RefreshOutcome::Reused);
     }
-    Ok(RefreshOutcome::Rotated { user: UserId(row.user_id), family: row.family_id, device_id: row.device_id })
+    Ok(RefreshOutcome::Rotated {
+        user: UserId(row.user_id),
+        family: row.family_id,
+        device_id: row.device_id,
+    })
 }
 
 /// Revokes every token of a family (one device's sign-in).
@@ -409,7 +516,10 @@ pub async fn revoke_family(conn: &impl ConnectionTrait, family: Uuid) -> Result<
 }
 
 /// The family of a token, if it is known.
-pub async fn family_of(conn: &impl ConnectionTrait, token_hash: &str) -> Result<Option<(UserId, Uuid)>, StoreError> {
+pub async fn family_of(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<(UserId, Uuid)>, StoreError> {
     Ok(refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
         .one(conn)
@@ -418,7 +528,11 @@ pub async fn family_of(conn: &impl ConnectionTrait, token_hash: &str) -> Result<
 }
 
 /// Revokes all of a user's tokens on one device, or on all devices.
-pub async fn revoke_device(conn: &impl ConnectionTrait, user: UserId, device_id: &str) -> Result<u64, StoreError> {
+pub async fn revoke_device(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    device_id: &str,
+) -> Result<u64, StoreError> {
     let r = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now()))
         .filter(refresh_tokens::Column::UserId.eq(user.0))
@@ -441,8 +555,13 @@ pub async fn revoke_all(conn: &impl ConnectionTrait, user: UserId) -> Result<(),
 }
 
 /// Until when sign-ins for `key` are refused, if they are.
-pub async fn blocked_until(conn: &impl ConnectionTrait, key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let row = login_throttle::Entity::find_by_id(key.to_owned()).one(conn).await?;
+pub async fn blocked_until(
+    conn: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let row = login_throttle::Entity::find_by_id(key.to_owned())
+        .one(conn)
+        .await?;
     Ok(row.and_then(|r| r.blocked_until).filter(|t| *t > now()))
 }
 
@@ -454,7 +573,9 @@ pub async fn record_failure(
     delay: impl Fn(u32) -> Duration,
 ) -> Result<(), StoreError> {
     let t = now();
-    let row = login_throttle::Entity::find_by_id(key.to_owned()).one(conn).await?;
+    let row = login_throttle::Entity::find_by_id(key.to_owned())
+        .one(conn)
+        .await?;
     let (failures, start) = match &row {
         Some(r) if t - r.window_start < window => (r.failures + 1, r.window_start),
         _ => (1, t),
@@ -467,12 +588,18 @@ pub async fn record_failure(
         window_start: Set(start),
         blocked_until: Set(blocked),
     };
-    if row.is_some() { am.update(conn).await?; } else { am.insert(conn).await?; }
+    if row.is_some() {
+        am.update(conn).await?;
+    } else {
+        am.insert(conn).await?;
+    }
     Ok(())
 }
 
 /// Forgets the failures of `key` after a successful sign-in.
 pub async fn clear_failures(conn: &impl ConnectionTrait, key: &str) -> Result<(), StoreError> {
-    login_throttle::Entity::delete_by_id(key.to_owned()).exec(conn).await?;
+    login_throttle::Entity::delete_by_id(key.to_owned())
+        .exec(conn)
+        .await?;
     Ok(())
 }

@@ -1,0 +1,277 @@
+use crate::helpers::{Backend, PASSWORD, spawn_app, test_signing_secret};
+use crate::on_both_backends;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::json;
+
+on_both_backends!(
+    sign_in_refresh_rotation_and_logout,
+    forged_and_broken_tokens_are_refused,
+    failed_logins_are_slowed_down
+);
+
+async fn sign_in_refresh_rotation_and_logout(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let wrong = app
+        .post(
+            "/auth/login",
+            None,
+            json!({ "username": "admin", "password": "wrong password" }),
+        )
+        .await;
+    wrong.assert_problem(401, "unauthorized");
+    let unknown = app
+        .post(
+            "/auth/login",
+            None,
+            json!({ "username": "nobody", "password": PASSWORD }),
+        )
+        .await;
+    unknown.assert_problem(401, "unauthorized");
+
+    let first = app.login_full("office").await;
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(first["token_type"], "Bearer");
+    assert_eq!(first["user"]["role"], "office_reviewer");
+    assert_eq!(app.get("/me", access).await.body["username"], "office");
+
+    // Rotation: each refresh token works once and yields a new one.
+    let r1 = first["refresh_token"].as_str().unwrap().to_owned();
+    let second = app
+        .post("/auth/refresh", None, json!({ "refresh_token": r1 }))
+        .await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    let r2 = second.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(r1, r2);
+    assert_eq!(
+        app.get("/me", second.body["access_token"].as_str().unwrap())
+            .await
+            .status,
+        200
+    );
+
+    // Reusing a spent token revokes the whole family, including its successor.
+    app.post("/auth/refresh", None, json!({ "refresh_token": r1 }))
+        .await
+        .assert_problem(401, "unauthorized");
+    app.post("/auth/refresh", None, json!({ "refresh_token": r2 }))
+        .await
+        .assert_problem(401, "unauthorized");
+
+    // Logout revokes the device's sign-in; other devices stay signed in.
+    let phone = app.login_full("office").await;
+    let tablet = app.login_full("office").await;
+    let out = app
+        .post(
+            "/auth/logout",
+            None,
+            json!({ "refresh_token": phone["refresh_token"] }),
+        )
+        .await;
+    assert_eq!(out.status, 204);
+    app.post(
+        "/auth/refresh",
+        None,
+        json!({ "refresh_token": phone["refresh_token"] }),
+    )
+    .await
+    .assert_problem(401, "unauthorized");
+    let still = app
+        .post(
+            "/auth/refresh",
+            None,
+            json!({ "refresh_token": tablet["refresh_token"] }),
+        )
+        .await;
+    assert_eq!(still.status, 200, "{}", still.text);
+    app.post("/auth/refresh", None, json!({ "refresh_token": "made-up" }))
+        .await
+        .assert_problem(401, "unauthorized");
+
+    // A disabled account loses its access at once, not when its token expires.
+    let admin = app.login("admin").await;
+    let inspector = app.login_full("inspector2").await;
+    let me = app
+        .get("/me", inspector["access_token"].as_str().unwrap())
+        .await;
+    let user_path = format!("/users/{}", me.body["id"].as_str().unwrap());
+    let u = app.get(&user_path, &admin).await;
+    let r = app
+        .patch(
+            &user_path,
+            &admin,
+            Some(&u.etag()),
+            json!({ "disabled": true }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.get("/me", inspector["access_token"].as_str().unwrap())
+        .await
+        .assert_problem(401, "unauthorized");
+    app.post(
+        "/auth/refresh",
+        None,
+        json!({ "refresh_token": inspector["refresh_token"] }),
+    )
+    .await
+    .assert_problem(401, "unauthorized");
+}
+
+#[derive(serde::Serialize)]
+struct AnyClaims(serde_json::Value);
+
+fn sign(alg: Algorithm, kid: Option<&str>, secret: &[u8], claims: serde_json::Value) -> String {
+    let mut h = Header::new(alg);
+    h.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(&h, &AnyClaims(claims), &EncodingKey::from_secret(secret)).unwrap()
+}
+
+async fn forged_and_broken_tokens_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let good = app.login_full("admin").await;
+    let sub = good["user"]["id"].as_str().unwrap().to_owned();
+    let now = chrono::Utc::now().timestamp();
+    let secret = test_signing_secret();
+    let valid = json!({ "sub": sub, "iss": "fieldcheck", "aud": "fieldcheck-api", "iat": now, "exp": now + 600, "role": "admin", "did": "x" });
+    // Sanity: a token made here the way the server makes them is accepted, so the refusals below
+    // are about what each case changes.
+    let ok = sign(Algorithm::HS256, Some("test-1"), &secret, valid.clone());
+    assert_eq!(app.get("/me", &ok).await.status, 200);
+
+    let with = |k: &str, v: serde_json::Value| {
+        let mut c = valid.clone();
+        c[k] = v;
+        c
+    };
+    let without = |k: &str| {
+        let mut c = valid.clone();
+        c.as_object_mut().unwrap().remove(k);
+        c
+    };
+    let b64 =
+        |s: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, s);
+    let alg_none = format!(
+        "{}.{}.",
+        b64(r#"{"alg":"none","typ":"JWT","kid":"test-1"}"#),
+        b64(&valid.to_string())
+    );
+    let cases = vec![
+        ("alg none", alg_none),
+        (
+            "other key",
+            sign(Algorithm::HS256, Some("test-1"), &[9u8; 32], valid.clone()),
+        ),
+        (
+            "other algorithm",
+            sign(Algorithm::HS512, Some("test-1"), &secret, valid.clone()),
+        ),
+        (
+            "unknown kid",
+            sign(Algorithm::HS256, Some("nope"), &secret, valid.clone()),
+        ),
+        (
+            "no kid",
+            sign(Algorithm::HS256, None, &secret, valid.clone()),
+        ),
+        (
+            "expired",
+            sign(
+                Algorithm::HS256,
+                Some("test-1"),
+                &secret,
+                with("exp", json!(now - 3600)),
+            ),
+        ),
+        (
+            "no exp",
+            sign(Algorithm::HS256, Some("test-1"), &secret, without("exp")),
+        ),
+        (
+            "exp as string",
+            sign(
+                Algorithm::HS256,
+                Some("test-1"),
+                &secret,
+                with("exp", json!((now + 600).to_string())),
+            ),
+        ),
+        (
+            "no iat",
+            sign(Algorithm::HS256, Some("test-1"), &secret, without("iat")),
+        ),
+        (
+            "wrong aud",
+            sign(
+                Algorithm::HS256,
+                Some("test-1"),
+                &secret,
+                with("aud", json!("someone-else")),
+            ),
+        ),
+        (
+            "wrong iss",
+            sign(
+                Algorithm::HS256,
+                Some("test-1"),
+                &secret,
+                with("iss", json!("evil")),
+            ),
+        ),
+        (
+            "no sub",
+            sign(Algorithm::HS256, Some("test-1"), &secret, without("sub")),
+        ),
+        (
+            "unknown user",
+            sign(
+                Algorithm::HS256,
+                Some("test-1"),
+                &secret,
+                with("sub", json!(uuid::Uuid::new_v4().to_string())),
+            ),
+        ),
+        ("garbage", "not.a.token".to_owned()),
+    ];
+    for (what, token) in cases {
+        let r = app.get("/me", &token).await;
+        assert_eq!(r.status, 401, "{what} must be refused: {}", r.text);
+        r.assert_problem(401, "unauthorized");
+    }
+    let none = app.raw(reqwest::Method::GET, "/me", None, |r| r).await;
+    none.assert_problem(401, "unauthorized");
+    let basic = app
+        .raw(reqwest::Method::GET, "/me", None, |r| {
+            r.header("authorization", "Basic YWRtaW46eA==")
+        })
+        .await;
+    basic.assert_problem(401, "unauthorized");
+}
+
+async fn failed_logins_are_slowed_down(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let r = app
+            .post(
+                "/auth/login",
+                None,
+                json!({ "username": "surveyor1", "password": "not the password" }),
+            )
+            .await;
+        statuses.push(r.status.as_u16());
+        if r.status == 429 {
+            r.assert_problem(429, "too-many-attempts");
+            assert!(r.headers.get("retry-after").is_some());
+        }
+    }
+    assert_eq!(&statuses[..5], &[401; 5]);
+    assert!(statuses[5..].contains(&429), "{statuses:?}");
+    // While locked out even the right password is refused, so guessing gains nothing.
+    let r = app
+        .post(
+            "/auth/login",
+            None,
+            json!({ "username": "surveyor1", "password": PASSWORD }),
+        )
+        .await;
+    r.assert_problem(429, "too-many-attempts");
+}

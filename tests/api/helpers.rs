@@ -1,0 +1,284 @@
+//! Spawns the real app on a random port with its own database (a SQLite file, or a fresh
+//! PostgreSQL database) loaded with the demo data, and talks HTTP to it.
+
+use base64::Engine;
+use fieldcheck_api::{Config, state::AppState};
+use fieldcheck_store::sea_orm::{ConnectionTrait, Database};
+use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Once;
+
+pub const PASSWORD: &str = fieldcheck_store::demo::DEMO_PASSWORD;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one scenario on both backends as two tests.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: actix_web::web::Data<AppState>,
+    pub data_dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+pub fn artifacts_dir() -> Option<PathBuf> {
+    std::env::var_os("FIELDCHECK_TEST_ARTIFACTS").map(PathBuf::from)
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let dir = artifacts_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("logs");
+        let _ = std::fs::create_dir_all(&dir);
+        let file = dir.join(format!("test-{}.log", std::process::id()));
+        let _ = fieldcheck_api::telemetry::init_tracing_file(&file, "debug,sqlx=warn,sea_orm=warn");
+    });
+}
+
+/// The PostgreSQL server the tests use; `./dev test` starts one. Without it the PostgreSQL tests
+/// fail rather than pass silently.
+pub fn pg_admin_url() -> String {
+    std::env::var("FIELDCHECK_TEST_PG_URL").expect(
+        "FIELDCHECK_TEST_PG_URL is not set: run the suite with ./dev test, which starts PostgreSQL",
+    )
+}
+
+pub async fn fresh_pg_database() -> String {
+    let admin = pg_admin_url();
+    let name = format!("fc_test_{}", uuid::Uuid::new_v4().simple());
+    let db = Database::connect(&admin)
+        .await
+        .expect("connect to test PostgreSQL");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    db.close().await.ok();
+    let (base, _) = admin.rsplit_once('/').expect("database url has a path");
+    format!("{base}/{name}")
+}
+
+pub fn test_config(backend: Backend, data_dir: &std::path::Path, pg_url: Option<String>) -> Config {
+    let mut config = Config::default();
+    config.data_dir = data_dir.to_owned();
+    let key = base64::engine::general_purpose::STANDARD.encode([42u8; 32]);
+    config.auth.signing_keys = Some(fieldcheck_api::config::Secret(format!("test-1:{key}")));
+    config.pii.key = Some(fieldcheck_api::config::Secret(
+        base64::engine::general_purpose::STANDARD.encode([7u8; 32]),
+    ));
+    if backend == Backend::Postgres {
+        config.database_url = pg_url.map(fieldcheck_api::config::Secret);
+    }
+    config
+}
+
+/// The signing secret the test config uses (for forging tokens in the token tests).
+pub fn test_signing_secret() -> [u8; 32] {
+    [42u8; 32]
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logs();
+    let (tmp, data_dir) = match artifacts_dir() {
+        Some(dir) => {
+            let d = dir
+                .join("data")
+                .join(uuid::Uuid::new_v4().simple().to_string());
+            std::fs::create_dir_all(&d).expect("artifacts dir");
+            (None, d)
+        }
+        None => {
+            let t = tempfile::tempdir().expect("temp dir");
+            let p = t.path().to_owned();
+            (Some(t), p)
+        }
+    };
+    let pg = match backend {
+        Backend::Postgres => Some(fresh_pg_database().await),
+        Backend::Sqlite => None,
+    };
+    let mut config = test_config(backend, &data_dir, pg);
+    adjust(&mut config);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app = fieldcheck_api::build(config, listener)
+        .await
+        .expect("app builds");
+    fieldcheck_store::demo::load(&app.state.store)
+        .await
+        .expect("demo data loads");
+    let base = format!("http://127.0.0.1:{}", app.port);
+    let state = app.state.clone();
+    tokio::spawn(app.server);
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        state,
+        data_dir,
+        _tmp: tmp,
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn etag(&self) -> String {
+        self.headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Asserts a problem+json answer with this status and type code.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        let ct = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            ct.starts_with("application/problem+json"),
+            "content type {ct}: {}",
+            self.text
+        );
+        assert_eq!(
+            self.body["type"],
+            format!("urn:fieldcheck:problem:{code}"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["status"], status);
+    }
+}
+
+impl TestApp {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Resp {
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        let r = build(rb).send().await.expect("request sent");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.raw(Method::GET, path, Some(token), |r| r).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.raw(Method::POST, path, token, |r| r.json(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, etag: Option<&str>, body: Value) -> Resp {
+        self.raw(Method::PATCH, path, Some(token), |r| {
+            let r = r.json(&body);
+            match etag {
+                Some(e) => r.header(header::IF_MATCH, e),
+                None => r,
+            }
+        })
+        .await
+    }
+
+    pub async fn login_full(&self, username: &str) -> Value {
+        let r = self
+            .post(
+                "/auth/login",
+                None,
+                json!({ "username": username, "password": PASSWORD, "device_id": "test-device" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "login {username}: {}", r.text);
+        r.body
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        self.login_full(username).await["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// Every item of a list, following cursors.
+    pub async fn list_all(&self, path: &str, token: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next: Option<String> = None;
+        loop {
+            let url = match &next {
+                Some(c) => format!("{path}{sep}cursor={c}"),
+                None => path.to_owned(),
+            };
+            let r = self.get(&url, token).await;
+            assert_eq!(r.status, 200, "{url}: {}", r.text);
+            out.extend(r.body["items"].as_array().cloned().unwrap_or_default());
+            match r.body["next_cursor"].as_str() {
+                Some(c) => next = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// The first household of a village given by its code, as seen by `token`.
+    pub async fn village_id(&self, code: &str, token: &str) -> String {
+        let places = self
+            .list_all("/places?level=village&limit=500", token)
+            .await;
+        places
+            .iter()
+            .find(|p| p["code"] == code)
+            .and_then(|p| p["id"].as_str())
+            .expect("village exists")
+            .to_owned()
+    }
+}
