@@ -213,7 +213,15 @@ async fn crud_of_every_resource(backend: Backend) {
         .await;
     assert_eq!(r.body["display_name"], "检查员玖");
     // The new inspector sees exactly the household of the village given.
-    let t9 = app.login("inspector9").await;
+    let t9 = app
+        .post(
+            "/auth/login",
+            None,
+            json!({ "username": "inspector9", "password": "a long enough password" }),
+        )
+        .await;
+    assert_eq!(t9.status, 200, "{}", t9.text);
+    let t9 = t9.body["access_token"].as_str().unwrap().to_owned();
     let theirs = app.list_all("/households", &t9).await;
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0]["id"], hid.as_str());

@@ -219,6 +219,41 @@ impl FromRequest for Principal {
     }
 }
 
+/// A kind of action, as a type, so a handler can demand it in its signature.
+pub trait Permission {
+    /// The action demanded.
+    const ACTION: fieldcheck_domain::Action;
+}
+
+macro_rules! permissions {
+    ($($name:ident),*) => {$(
+        /// Marker for the action of the same name.
+        pub struct $name;
+        impl Permission for $name {
+            const ACTION: fieldcheck_domain::Action = fieldcheck_domain::Action::$name;
+        }
+    )*};
+}
+permissions!(EditRegistry, EditAssessees, ManageUsers);
+
+/// A caller whose role may take `P`'s action. Extracted before the body, so a caller without
+/// the permission gets 403 whatever it sent.
+pub struct Can<P: Permission>(pub Principal, pub std::marker::PhantomData<P>);
+
+impl<P: Permission + 'static> FromRequest for Can<P> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let principal = Principal::from_request(req, payload);
+        Box::pin(async move {
+            let p = principal.await?;
+            p.require(P::ACTION)?;
+            Ok(Can(p, std::marker::PhantomData))
+        })
+    }
+}
+
 /// Sign-in request.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -310,7 +345,7 @@ pub async fn login(
     req: HttpRequest,
     body: crate::extract::JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
+    let body = body.into_inner()?;
     let device = body
         .device_id
         .as_deref()
@@ -396,7 +431,7 @@ pub async fn refresh(
     body: crate::extract::JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let txn = state.store.write().await?;
-    match users::spend_refresh(&*txn, &token_hash(&body.0.refresh_token)).await? {
+    match users::spend_refresh(&*txn, &token_hash(&body.into_inner()?.refresh_token)).await? {
         users::RefreshOutcome::Rotated {
             user,
             family,
@@ -436,7 +471,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     let txn = state.store.write().await?;
     if let Some((user, family)) =
-        users::family_of(&*txn, &token_hash(&body.0.refresh_token)).await?
+        users::family_of(&*txn, &token_hash(&body.into_inner()?.refresh_token)).await?
     {
         users::revoke_family(&*txn, family).await?;
         fieldcheck_store::audit::append(

@@ -16,8 +16,32 @@ use uuid::Uuid;
 #[derive(Clone, Copy)]
 pub struct JsonLimit(pub usize);
 
-/// A JSON body deserialised with the path of the first wrong field on failure.
-pub struct JsonBody<T>(pub T);
+/// A JSON body: read (content type and size checked while streaming) by the extractor, and
+/// deserialised by [`JsonBody::into_inner`] once the handler has checked the caller's role, so a
+/// caller without permission learns nothing about the expected shape.
+pub struct JsonBody<T>(web::Bytes, std::marker::PhantomData<T>);
+
+impl<T: DeserializeOwned> JsonBody<T> {
+    /// Deserialises the body, reporting the path of the first wrong field.
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        let de = &mut serde_json::Deserializer::from_slice(&self.0);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                    Err(ApiError::MalformedJson(inner.to_string()))
+                } else {
+                    Err(ApiError::InvalidBody {
+                        path,
+                        detail: inner.to_string(),
+                    })
+                }
+            }
+        }
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
@@ -58,22 +82,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let de = &mut serde_json::Deserializer::from_slice(&body);
-            match serde_path_to_error::deserialize::<_, T>(de) {
-                Ok(v) => Ok(JsonBody(v)),
-                Err(e) => {
-                    let path = e.path().to_string();
-                    let inner = e.into_inner();
-                    if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-                        Err(ApiError::MalformedJson(inner.to_string()))
-                    } else {
-                        Err(ApiError::InvalidBody {
-                            path,
-                            detail: inner.to_string(),
-                        })
-                    }
-                }
-            }
+            Ok(JsonBody(body.freeze(), std::marker::PhantomData))
         })
     }
 }

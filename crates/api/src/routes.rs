@@ -2,7 +2,7 @@
 //! response. Every route is declared once in [`table`], which both registers it and lets the
 //! contract test compare the server's routes with `api-spec/openapi.yaml`.
 
-use crate::auth::{self, Principal};
+use crate::auth::{self, Can, Principal};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, ListPage, check_if_match, path_id, with_etag};
 use crate::state::AppState;
@@ -197,12 +197,11 @@ async fn get_place(
 
 async fn create_place(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     body: JsonBody<places::NewPlace>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
-    let place = places::create(&*txn, Some(p.user), body.0).await?;
+    let place = places::create(&*txn, Some(p.user), body.into_inner()?).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(place))
 }
@@ -210,16 +209,16 @@ async fn create_place(
 async fn update_place(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<places::PlacePatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let id = path_id(&id)?;
     let txn = state.store.write().await?;
     let current = places::get(&*txn, id).await?;
     check_if_match(&req, &current)?;
-    let place = places::update(&*txn, Some(p.user), id, current.version, body.0).await?;
+    let place =
+        places::update(&*txn, Some(p.user), id, current.version, body.into_inner()?).await?;
     txn.commit().await?;
     with_etag(&req, &place)
 }
@@ -278,7 +277,7 @@ async fn lookup_households(
     body: JsonBody<LookupRequest>,
 ) -> Result<HttpResponse> {
     p.require(Action::ReadHouseholds)?;
-    let id = NationalId::parse(&body.0.id_number)?;
+    let id = NationalId::parse(&body.into_inner()?.id_number)?;
     let filter = registry::HouseholdFilter {
         id_number_index: Some(state.store.pii.index(id.expose())),
         ..Default::default()
@@ -365,12 +364,12 @@ async fn get_household(
 
 async fn create_household(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     body: JsonBody<registry::NewHousehold>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
-    let h = registry::create_household(&*txn, &state.store.pii, Some(p.user), body.0).await?;
+    let h = registry::create_household(&*txn, &state.store.pii, Some(p.user), body.into_inner()?)
+        .await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(h))
 }
@@ -378,11 +377,10 @@ async fn create_household(
 async fn update_household(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<registry::HouseholdPatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let id = path_id(&id)?;
     let pii = &state.store.pii;
     let txn = state.store.write().await?;
@@ -397,7 +395,7 @@ async fn update_household(
         Some(p.user),
         id,
         current.household.version,
-        body.0,
+        body.into_inner()?,
     )
     .await?;
     txn.commit().await?;
@@ -406,11 +404,10 @@ async fn update_household(
 
 async fn add_member(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<registry::NewMember>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
     let m = registry::add_member(
         &*txn,
@@ -418,7 +415,7 @@ async fn add_member(
         &p.scope,
         Some(p.user),
         path_id(&id)?,
-        body.0,
+        body.into_inner()?,
     )
     .await?;
     txn.commit().await?;
@@ -441,11 +438,10 @@ async fn get_member(
 async fn update_member(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<registry::MemberPatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let id = path_id(&id)?;
     let pii = &state.store.pii;
     let txn = state.store.write().await?;
@@ -458,7 +454,7 @@ async fn update_member(
         Some(p.user),
         id,
         current.version,
-        body.0,
+        body.into_inner()?,
     )
     .await?;
     txn.commit().await?;
@@ -513,12 +509,11 @@ async fn get_plan(
 
 async fn create_plan(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     body: JsonBody<registry::NewPlan>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
-    let plan = registry::create_plan(&*txn, &p.scope, Some(p.user), body.0).await?;
+    let plan = registry::create_plan(&*txn, &p.scope, Some(p.user), body.into_inner()?).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(plan))
 }
@@ -526,30 +521,42 @@ async fn create_plan(
 async fn update_plan(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<registry::PlanPatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let id = path_id(&id)?;
     let txn = state.store.write().await?;
     let current = registry::get_plan(&*txn, &p.scope, id).await?;
     check_if_match(&req, &current)?;
-    let plan =
-        registry::update_plan(&*txn, &p.scope, Some(p.user), id, current.version, body.0).await?;
+    let plan = registry::update_plan(
+        &*txn,
+        &p.scope,
+        Some(p.user),
+        id,
+        current.version,
+        body.into_inner()?,
+    )
+    .await?;
     txn.commit().await?;
     with_etag(&req, &plan)
 }
 
 async fn add_measure(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<registry::NewMeasure>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
-    let m = registry::add_measure(&*txn, &p.scope, Some(p.user), path_id(&id)?, body.0).await?;
+    let m = registry::add_measure(
+        &*txn,
+        &p.scope,
+        Some(p.user),
+        path_id(&id)?,
+        body.into_inner()?,
+    )
+    .await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(m))
 }
@@ -570,17 +577,23 @@ async fn get_measure(
 async fn update_measure(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<registry::MeasurePatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let id = path_id(&id)?;
     let txn = state.store.write().await?;
     let current = registry::get_measure(&*txn, &p.scope, id).await?;
     check_if_match(&req, &current)?;
-    let m = registry::update_measure(&*txn, &p.scope, Some(p.user), id, current.version, body.0)
-        .await?;
+    let m = registry::update_measure(
+        &*txn,
+        &p.scope,
+        Some(p.user),
+        id,
+        current.version,
+        body.into_inner()?,
+    )
+    .await?;
     txn.commit().await?;
     with_etag(&req, &m)
 }
@@ -618,12 +631,11 @@ async fn get_unit(
 
 async fn create_unit(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     body: JsonBody<orgs::NewUnit>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
-    let u = orgs::create_unit(&*txn, Some(p.user), body.0).await?;
+    let u = orgs::create_unit(&*txn, Some(p.user), body.into_inner()?).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(u))
 }
@@ -631,16 +643,15 @@ async fn create_unit(
 async fn update_unit(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<orgs::UnitPatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let id = path_id(&id)?;
     let txn = state.store.write().await?;
     let current = orgs::get_unit(&*txn, id).await?;
     check_if_match(&req, &current)?;
-    let u = orgs::update_unit(&*txn, Some(p.user), id, current.version, body.0).await?;
+    let u = orgs::update_unit(&*txn, Some(p.user), id, current.version, body.into_inner()?).await?;
     txn.commit().await?;
     with_etag(&req, &u)
 }
@@ -683,12 +694,11 @@ async fn get_person(
 
 async fn create_person(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     body: JsonBody<orgs::NewPerson>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let txn = state.store.write().await?;
-    let person = orgs::create_person(&*txn, Some(p.user), body.0).await?;
+    let person = orgs::create_person(&*txn, Some(p.user), body.into_inner()?).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(person))
 }
@@ -696,16 +706,16 @@ async fn create_person(
 async fn update_person(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::EditRegistry>,
     id: web::Path<String>,
     body: JsonBody<orgs::PersonPatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditRegistry)?;
     let id = path_id(&id)?;
     let txn = state.store.write().await?;
     let current = orgs::get_person(&*txn, id).await?;
     check_if_match(&req, &current)?;
-    let person = orgs::update_person(&*txn, Some(p.user), id, current.version, body.0).await?;
+    let person =
+        orgs::update_person(&*txn, Some(p.user), id, current.version, body.into_inner()?).await?;
     txn.commit().await?;
     with_etag(&req, &person)
 }
@@ -756,12 +766,11 @@ async fn get_assessee(
 
 async fn create_assessee(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::EditAssessees>,
     body: JsonBody<orgs::NewAssessee>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditAssessees)?;
     let txn = state.store.write().await?;
-    let a = orgs::create_assessee(&*txn, Some(p.user), body.0).await?;
+    let a = orgs::create_assessee(&*txn, Some(p.user), body.into_inner()?).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(a))
 }
@@ -769,16 +778,16 @@ async fn create_assessee(
 async fn update_assessee(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::EditAssessees>,
     id: web::Path<String>,
     body: JsonBody<orgs::AssesseePatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::EditAssessees)?;
     let id = path_id(&id)?;
     let txn = state.store.write().await?;
     let current = orgs::get_assessee(&*txn, &p.scope, id).await?;
     check_if_match(&req, &current)?;
-    let a = orgs::update_assessee(&*txn, Some(p.user), id, current.version, body.0).await?;
+    let a =
+        orgs::update_assessee(&*txn, Some(p.user), id, current.version, body.into_inner()?).await?;
     txn.commit().await?;
     with_etag(&req, &a)
 }
@@ -827,15 +836,15 @@ async fn hash_off_thread(password: Option<String>) -> Result<Option<String>> {
 
 async fn create_user(
     state: State,
-    p: Principal,
+    Can(p, _): Can<auth::ManageUsers>,
     body: JsonBody<users::NewUser>,
 ) -> Result<HttpResponse> {
-    p.require(Action::ManageUsers)?;
-    let hash = hash_off_thread(Some(body.0.password.clone()))
+    let input = body.into_inner()?;
+    let hash = hash_off_thread(Some(input.password.clone()))
         .await?
         .unwrap_or_default();
     let txn = state.store.write().await?;
-    let u = users::create(&*txn, Some(p.user), body.0, hash).await?;
+    let u = users::create(&*txn, Some(p.user), input, hash).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(u))
 }
@@ -843,17 +852,17 @@ async fn create_user(
 async fn update_user(
     state: State,
     req: HttpRequest,
-    p: Principal,
+    Can(p, _): Can<auth::ManageUsers>,
     id: web::Path<String>,
     body: JsonBody<users::UserPatch>,
 ) -> Result<HttpResponse> {
-    p.require(Action::ManageUsers)?;
     let id = path_id(&id)?;
-    let hash = hash_off_thread(body.0.password.clone()).await?;
+    let input = body.into_inner()?;
+    let hash = hash_off_thread(input.password.clone()).await?;
     let txn = state.store.write().await?;
     let current = users::get(&*txn, id).await?;
     check_if_match(&req, &current)?;
-    let u = users::update(&*txn, Some(p.user), id, Some(current.version), body.0, hash).await?;
+    let u = users::update(&*txn, Some(p.user), id, Some(current.version), input, hash).await?;
     txn.commit().await?;
     with_etag(&req, &u)
 }
