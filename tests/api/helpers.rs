@@ -82,8 +82,10 @@ pub async fn fresh_pg_database() -> String {
 }
 
 pub fn test_config(backend: Backend, data_dir: &std::path::Path, pg_url: Option<String>) -> Config {
-    let mut config = Config::default();
-    config.data_dir = data_dir.to_owned();
+    let mut config = Config {
+        data_dir: data_dir.to_owned(),
+        ..Default::default()
+    };
     let key = base64::engine::general_purpose::STANDARD.encode([42u8; 32]);
     config.auth.signing_keys = Some(fieldcheck_api::config::Secret(format!("test-1:{key}")));
     config.pii.key = Some(fieldcheck_api::config::Secret(

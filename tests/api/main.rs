@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! End-to-end tests of the whole app over HTTP, each scenario on SQLite and on PostgreSQL.
 
 mod helpers;

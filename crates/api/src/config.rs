@@ -195,10 +195,10 @@ pub enum ConfigError {
 }
 
 fn env_value(raw: &str) -> toml::Value {
-    if let Ok(i) = raw.parse::<i64>() {
-        if raw.len() < 16 {
-            return toml::Value::Integer(i);
-        }
+    if let Ok(i) = raw.parse::<i64>()
+        && raw.len() < 16
+    {
+        return toml::Value::Integer(i);
     }
     match raw {
         "true" => toml::Value::Boolean(true),

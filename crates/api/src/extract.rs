@@ -175,12 +175,11 @@ pub fn with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpRespo
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
+        && header_matches(inm, &etag)
     {
-        if header_matches(inm, &etag) {
-            return Ok(HttpResponse::NotModified()
-                .insert_header((header::ETAG, etag))
-                .finish());
-        }
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))

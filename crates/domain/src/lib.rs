@@ -2,6 +2,7 @@
 //! validated values (division codes, national ID numbers, locations), roles and what they may do.
 //! Nothing here does I/O, so every rule is unit-tested in isolation.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod geo;
 pub mod ids;

@@ -344,7 +344,10 @@ fn birth(year: i32, i: usize, k: usize) -> (i32, u32, u32) {
 }
 
 /// The members of the `i`-th demo household: name, relation, birth date, male.
-fn members_of(i: usize) -> Vec<(String, &'static str, (i32, u32, u32), bool)> {
+/// A demo member: name, relation, birth date (y, m, d), whether it has an ID number.
+type DemoMember = (String, &'static str, (i32, u32, u32), bool);
+
+fn members_of(i: usize) -> Vec<DemoMember> {
     let surname = SURNAMES[i % SURNAMES.len()];
     let head_year = 1958 + ((i * 3) % 30) as i32;
     let head = format!(
@@ -371,11 +374,11 @@ fn members_of(i: usize) -> Vec<(String, &'static str, (i32, u32, u32), bool)> {
     let mother_year = head_year - 24 - (i % 5) as i32;
     let mut out = vec![(head, "户主", birth(head_year, i, 0), true)];
     match 2 + i % 3 {
-        2 if i % 5 == 0 => out.push((mother, "之母", birth(mother_year, i, 1), false)),
+        2 if i.is_multiple_of(5) => out.push((mother, "之母", birth(mother_year, i, 1), false)),
         2 => out.push((spouse, "配偶", birth(spouse_year, i, 1), false)),
         3 => {
             out.push((spouse, "配偶", birth(spouse_year, i, 1), false));
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 out.push((son, "之子", birth(child_year, i, 2), true));
             } else {
                 out.push((daughter, "之女", birth(child_year, i, 2), false));
@@ -384,7 +387,7 @@ fn members_of(i: usize) -> Vec<(String, &'static str, (i32, u32, u32), bool)> {
         _ => {
             out.push((spouse, "配偶", birth(spouse_year, i, 1), false));
             out.push((son, "之子", birth(child_year, i, 2), true));
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 out.push((
                     daughter,
                     "之女",
@@ -551,6 +554,7 @@ async fn write_all(
         lead_units.push(u.id);
     }
     // Per district: its paired unit and the unit's persons.
+    #[allow(clippy::type_complexity)]
     let mut paired: BTreeMap<&str, (UnitId, Vec<(PersonId, &str)>)> = BTreeMap::new();
     for d in &DISTRICTS {
         let village_ids = villages

@@ -391,11 +391,14 @@ fn table(raw: Vec<(usize, Vec<String>)>) -> Option<Table> {
     })
 }
 
+/// One data row: its spreadsheet line number and its cells by English column name.
+pub type Row = (usize, BTreeMap<String, String>);
+
 /// Reads a CSV (UTF-8, with or without BOM) or XLSX (first sheet) file, chosen by extension.
 /// Keys are the English column names; line numbers are those a spreadsheet shows (header = 1,
 /// first data row = 2); fully blank rows are skipped. Unknown or repeated columns, or cells
 /// outside any column, are reported as [`StoreError::Invalid`].
-pub fn read_rows(path: &Path) -> Result<Vec<(usize, BTreeMap<String, String>)>, StoreError> {
+pub fn read_rows(path: &Path) -> Result<Vec<Row>, StoreError> {
     let Some(t) = table(read_raw(path)?) else {
         return Ok(Vec::new());
     };
@@ -978,38 +981,37 @@ struct Known {
 async fn load_known(conn: &impl ConnectionTrait, rows: &[RowIn]) -> Result<Known, StoreError> {
     let mut k = Known::default();
     for r in rows {
-        if let Fv::Val(code) = &r.hh.village_code {
-            if !k.villages.contains_key(code) {
-                let v = crate::places::by_code(conn, code).await?;
-                k.villages.insert(code.clone(), v);
-            }
+        if let Fv::Val(code) = &r.hh.village_code
+            && !k.villages.contains_key(code)
+        {
+            let v = crate::places::by_code(conn, code).await?;
+            k.villages.insert(code.clone(), v);
         }
-        if let Fv::Val(Some(name)) = &r.hh.unit {
-            if !k.units.contains_key(name) {
-                let u = crate::orgs::unit_by_name(conn, name).await?;
-                k.units.insert(name.clone(), u);
-            }
+        if let Fv::Val(Some(name)) = &r.hh.unit
+            && !k.units.contains_key(name)
+        {
+            let u = crate::orgs::unit_by_name(conn, name).await?;
+            k.units.insert(name.clone(), u);
         }
-        if let Some(reg) = &r.reg {
-            if !k.households.contains_key(reg) {
-                let h = households::Entity::find()
-                    .filter(households::Column::RegistrationNo.eq(reg.as_str()))
-                    .one(conn)
-                    .await?;
-                k.households.insert(reg.clone(), h);
-            }
+        if let Some(reg) = &r.reg
+            && !k.households.contains_key(reg)
+        {
+            let h = households::Entity::find()
+                .filter(households::Column::RegistrationNo.eq(reg.as_str()))
+                .one(conn)
+                .await?;
+            k.households.insert(reg.clone(), h);
         }
         if let Some(MemberIn {
             id: Some((_, ix)), ..
         }) = &r.member
+            && !k.id_holders.contains_key(ix)
         {
-            if !k.id_holders.contains_key(ix) {
-                let m = members::Entity::find()
-                    .filter(members::Column::IdNumberIndex.eq(ix.as_str()))
-                    .one(conn)
-                    .await?;
-                k.id_holders.insert(ix.clone(), m.map(|m| m.household_id));
-            }
+            let m = members::Entity::find()
+                .filter(members::Column::IdNumberIndex.eq(ix.as_str()))
+                .one(conn)
+                .await?;
+            k.id_holders.insert(ix.clone(), m.map(|m| m.household_id));
         }
     }
     Ok(k)
@@ -1068,17 +1070,16 @@ async fn check(
                 r.hh.village_code = Fv::Bad;
             }
         }
-        if let Fv::Val(Some(name)) = &r.hh.unit {
-            if let Some(Some(u)) = known.units.get(name) {
-                if u.kind != UnitKind::PairedUnit.as_str() {
-                    ck.add(
-                        r.line,
-                        Col::PairedUnit,
-                        "该单位已登记为牵头单位，不是结对帮扶单位",
-                    );
-                    r.hh.unit = Fv::Bad;
-                }
-            }
+        if let Fv::Val(Some(name)) = &r.hh.unit
+            && let Some(Some(u)) = known.units.get(name)
+            && u.kind != UnitKind::PairedUnit.as_str()
+        {
+            ck.add(
+                r.line,
+                Col::PairedUnit,
+                "该单位已登记为牵头单位，不是结对帮扶单位",
+            );
+            r.hh.unit = Fv::Bad;
         }
         if let (
             Some(reg),
@@ -1086,16 +1087,15 @@ async fn check(
                 id: Some((_, ix)), ..
             }),
         ) = (&r.reg, &r.member)
+            && let Some(Some(holder)) = known.id_holders.get(ix)
         {
-            if let Some(Some(holder)) = known.id_holders.get(ix) {
-                let own = known
-                    .households
-                    .get(reg)
-                    .and_then(Option::as_ref)
-                    .map(|h| h.id);
-                if own != Some(*holder) {
-                    ck.add(r.line, Col::IdNumber, "该身份证号已登记为其他户的成员");
-                }
+            let own = known
+                .households
+                .get(reg)
+                .and_then(Option::as_ref)
+                .map(|h| h.id);
+            if own != Some(*holder) {
+                ck.add(r.line, Col::IdNumber, "该身份证号已登记为其他户的成员");
             }
         }
     }
@@ -1565,7 +1565,7 @@ async fn write_household(
                 p.id
             }
         };
-        if !measures_of.contains_key(&plan) {
+        if let std::collections::hash_map::Entry::Vacant(e) = measures_of.entry(plan) {
             let ms = measures::Entity::find()
                 .filter(measures::Column::PlanId.eq(plan))
                 .all(conn)
@@ -1573,7 +1573,7 @@ async fn write_household(
                 .into_iter()
                 .map(|x| (x.kind, x.description))
                 .collect();
-            measures_of.insert(plan, ms);
+            e.insert(ms);
         }
         let key = (m.kind.as_str().to_owned(), m.description.clone());
         let known = measures_of.entry(plan).or_default();

@@ -81,14 +81,14 @@ async fn unit_dto(conn: &impl ConnectionTrait, u: units::Model) -> Result<Unit, 
 }
 
 fn check_district(errors: &mut ValidationErrors, d: &Option<String>) {
-    if let Some(d) = d {
-        if d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()) {
-            errors.add(
-                "district_code",
-                "invalid-code",
-                "a district code has 6 digits",
-            );
-        }
+    if let Some(d) = d
+        && (d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.add(
+            "district_code",
+            "invalid-code",
+            "a district code has 6 digits",
+        );
     }
 }
 

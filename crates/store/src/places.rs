@@ -41,10 +41,10 @@ pub(crate) fn location(lat: Option<f64>, lon: Option<f64>) -> Option<GeoPoint> {
 }
 
 pub(crate) fn check_location(errors: &mut ValidationErrors, p: &Option<GeoPoint>) {
-    if let Some(p) = p {
-        if let Err(msg) = GeoPoint::new(p.lat, p.lon) {
-            errors.add("location", "invalid-location", msg);
-        }
+    if let Some(p) = p
+        && let Err(msg) = GeoPoint::new(p.lat, p.lon)
+    {
+        errors.add("location", "invalid-location", msg);
     }
 }
 

@@ -403,10 +403,10 @@ fn opt_text(
 }
 
 fn check_exit_year(errors: &mut ValidationErrors, y: Option<i32>) {
-    if let Some(y) = y {
-        if !(2013..=2100).contains(&y) {
-            errors.add("exit_year", "out-of-range", "a year between 2013 and 2100");
-        }
+    if let Some(y) = y
+        && !(2013..=2100).contains(&y)
+    {
+        errors.add("exit_year", "out-of-range", "a year between 2013 and 2100");
     }
 }
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Loading the demo data: complete, valid, audited, and idempotent.
 
 use fieldcheck_domain::{GeoPoint, NationalId, Role};

@@ -1,5 +1,5 @@
-//! Spreadsheet import of registered households.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Spreadsheet import of registered households.
 
 use fieldcheck_domain::national_id::check_char;
 use fieldcheck_domain::{PlaceId, PlaceLevel};
