@@ -64,7 +64,7 @@ trap 'exit 130' INT TERM
 find_pg_bin() {
   local p d
   if p=$(command -v pg_ctl 2>/dev/null); then
-    dirname "$p"
+    dirname "$(readlink -f "$p")"
     return 0
   fi
   for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r); do

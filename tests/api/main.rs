@@ -9,3 +9,4 @@ mod contract;
 mod errors;
 mod privacy;
 mod resources;
+mod sync;

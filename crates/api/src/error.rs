@@ -44,6 +44,9 @@ pub enum ApiError {
     /// The body is larger than allowed.
     #[error("body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// A sync push carries more mutations than allowed.
+    #[error("at most {0} mutations per push; split the batch")]
+    BatchTooLarge(usize),
     /// A query parameter is invalid.
     #[error("invalid query: {0}")]
     InvalidQuery(String),
@@ -89,6 +92,7 @@ impl ApiError {
             ApiError::InvalidBody { .. } => "invalid-body",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::BatchTooLarge(_) => "batch-too-large",
             ApiError::InvalidQuery(_) => "invalid-query",
             ApiError::InvalidCursor => "invalid-cursor",
             ApiError::PreconditionRequired => "if-match-required",
@@ -112,6 +116,7 @@ impl ApiError {
             ApiError::InvalidBody { .. } => "The body does not match the expected shape",
             ApiError::UnsupportedMediaType => "Unsupported content type",
             ApiError::PayloadTooLarge(_) => "Body too large",
+            ApiError::BatchTooLarge(_) => "Too many mutations in one push",
             ApiError::InvalidQuery(_) => "Invalid query parameters",
             ApiError::InvalidCursor => "Invalid cursor",
             ApiError::PreconditionRequired => "If-Match required",
@@ -162,7 +167,9 @@ impl ResponseError for ApiError {
                 StatusCode::BAD_REQUEST
             }
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge(_) | ApiError::BatchTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::Duplicate(_) => StatusCode::CONFLICT,

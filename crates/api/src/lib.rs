@@ -10,6 +10,7 @@ pub mod extract;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod sync;
 pub mod telemetry;
 
 use actix_web::{

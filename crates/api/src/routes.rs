@@ -80,6 +80,18 @@ pub fn table() -> Vec<(Method, &'static str, Route)> {
         (M::POST, "/users", web::post().to(create_user)),
         (M::GET, "/users/{id}", web::get().to(get_user)),
         (M::PATCH, "/users/{id}", web::patch().to(update_user)),
+        (M::POST, "/sync/pull", web::post().to(crate::sync::pull)),
+        (M::POST, "/sync/push", web::post().to(crate::sync::push)),
+        (
+            M::GET,
+            "/sync/conflicts",
+            web::get().to(crate::sync::conflicts),
+        ),
+        (
+            M::POST,
+            "/sync/conflicts/{id}/resolve",
+            web::post().to(crate::sync::resolve),
+        ),
         (M::GET, "/audit", web::get().to(list_audit)),
         (M::GET, "/audit/verify", web::get().to(verify_audit)),
     ]

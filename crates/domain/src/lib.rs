@@ -9,6 +9,7 @@ pub mod ids;
 pub mod national_id;
 pub mod place;
 pub mod role;
+pub mod sync;
 pub mod validation;
 pub mod vocab;
 

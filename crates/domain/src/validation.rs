@@ -86,6 +86,29 @@ pub fn text(errors: &mut ValidationErrors, field: &str, value: &str, max: usize)
     }
 }
 
+/// Like [`text`], but line breaks and tabs are allowed (notes, comments).
+pub fn multiline_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: &str,
+    max: usize,
+) -> Option<String> {
+    let flattened: String = value
+        .chars()
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut probe = ValidationErrors::default();
+    let checked = text(&mut probe, field, &flattened, max);
+    errors.0.extend(probe.0);
+    checked.map(|_| value.trim().to_owned())
+}
+
 /// Checks a mainland China phone number: an 11-digit mobile (1xx…) or a landline with area code.
 pub fn phone(errors: &mut ValidationErrors, field: &str, value: &str) -> Option<String> {
     let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
@@ -124,6 +147,17 @@ mod tests {
             e.0.iter().map(|f| f.code).collect::<Vec<_>>(),
             ["required", "too-long"]
         );
+    }
+
+    #[test]
+    fn multiline_keeps_line_breaks() {
+        let mut e = ValidationErrors::default();
+        assert_eq!(
+            multiline_text(&mut e, "n", "第一行\n第二行", 100),
+            Some("第一行\n第二行".to_owned())
+        );
+        assert_eq!(multiline_text(&mut e, "n", "bell\u{7}", 100), None);
+        assert_eq!(e.0.len(), 1);
     }
 
     #[test]

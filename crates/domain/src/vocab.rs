@@ -134,3 +134,37 @@ mod tests {
         format!("\"{s}\"")
     }
 }
+
+vocabulary!(
+    /// An answer of the two-no-worries-three-guarantees checklist (两不愁三保障).
+    ChecklistAnswer {
+        /// Guaranteed.
+        Yes = "yes",
+        /// Not guaranteed: a finding.
+        No = "no",
+        /// Does not apply (e.g. no child of school age).
+        NotApplicable = "na",
+    }
+);
+
+vocabulary!(
+    /// Where a device-created visit stands.
+    VisitStatus {
+        /// Received from the device.
+        Submitted = "submitted",
+        /// Sent back to the device for correction.
+        Returned = "returned",
+        /// Accepted by a reviewer.
+        Accepted = "accepted",
+    }
+);
+
+vocabulary!(
+    /// Where a photo record stands.
+    PhotoStatus {
+        /// The record arrived; its bytes have not.
+        WaitingUpload = "waiting_upload",
+        /// Bytes stored and verified.
+        Stored = "stored",
+    }
+);

@@ -113,6 +113,8 @@ pub mod households {
         pub status: String,
         pub exit_year: Option<i32>,
         pub responsible_person_id: Option<Uuid>,
+        #[sea_orm(column_type = "Text")]
+        pub field_versions: String,
         pub version: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
@@ -190,6 +192,8 @@ pub mod measures {
         pub responsible_person_id: Option<Uuid>,
         pub budget_fen: i64,
         pub status: String,
+        #[sea_orm(column_type = "Text")]
+        pub field_versions: String,
         pub version: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
@@ -356,6 +360,156 @@ pub mod audit_head {
         pub id: i32,
         pub seq: i64,
         pub hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The change log that pulls read; written by triggers.
+pub mod changes {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "changes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub entity: String,
+        pub record_id: Uuid,
+        pub household_id: Option<Uuid>,
+        pub village_id: Option<Uuid>,
+        pub district_code: Option<String>,
+        pub user_id: Option<Uuid>,
+        pub op: String,
+        pub at: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Household visits recorded on devices.
+pub mod visits {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "visits")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub household_id: Uuid,
+        pub user_id: Uuid,
+        pub device_id: String,
+        pub started_at: DateTimeUtc,
+        pub lat: Option<f64>,
+        pub lon: Option<f64>,
+        pub accuracy_m: Option<f64>,
+        pub mock_location: bool,
+        #[sea_orm(column_type = "Text")]
+        pub checklist: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub notes: Option<String>,
+        pub status: String,
+        pub clock_skew_secs: Option<i32>,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Photo records pushed by devices (bytes arrive through the media upload).
+pub mod photo_records {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "photo_records")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub household_id: Uuid,
+        pub visit_id: Option<Uuid>,
+        pub measure_id: Option<Uuid>,
+        pub user_id: Uuid,
+        pub device_id: String,
+        pub sha256: String,
+        pub taken_at: DateTimeUtc,
+        pub lat: Option<f64>,
+        pub lon: Option<f64>,
+        pub accuracy_m: Option<f64>,
+        pub mock_location: bool,
+        pub status: String,
+        pub clock_skew_secs: Option<i32>,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Every mutation applied from a device, with its result, so a replay answers the same.
+pub mod sync_mutations {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sync_mutations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub mutation_id: Uuid,
+        pub user_id: Uuid,
+        pub device_id: String,
+        pub entity: String,
+        pub record_id: Option<Uuid>,
+        pub op: String,
+        #[sea_orm(column_type = "Text")]
+        pub result: String,
+        pub received_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Conflicts between a device's edit and the office's, kept for the office to resolve.
+pub mod sync_conflicts {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+    #[sea_orm(table_name = "sync_conflicts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub entity: String,
+        pub record_id: Uuid,
+        pub field: String,
+        #[sea_orm(column_type = "Text")]
+        pub device_value: String,
+        #[sea_orm(column_type = "Text")]
+        pub server_value: String,
+        pub base_version: i64,
+        pub server_version: i64,
+        pub mutation_id: Uuid,
+        pub user_id: Uuid,
+        pub device_id: String,
+        pub created_at: DateTimeUtc,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub resolved_by: Option<Uuid>,
+        pub resolution: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1406,6 +1406,7 @@ async fn write_household(
                     .to_owned()),
                 exit_year: Set(f.exit_year.val().copied().flatten()),
                 responsible_person_id: Set(person.flatten()),
+                field_versions: Set("{}".to_owned()),
                 version: Set(1),
                 created_at: Set(t),
                 updated_at: Set(t),
@@ -1445,7 +1446,30 @@ async fn write_household(
                 cur
             } else {
                 touched = true;
+                let mut changed = Vec::new();
+                for (field, differs) in [
+                    ("village_id", next.village_id != cur.village_id),
+                    ("head_name", next.head_name != cur.head_name),
+                    ("phone", next.phone != cur.phone),
+                    ("address", next.address != cur.address),
+                    ("location", next.lat != cur.lat || next.lon != cur.lon),
+                    ("status", next.status != cur.status),
+                    ("exit_year", next.exit_year != cur.exit_year),
+                    (
+                        "responsible_person_id",
+                        next.responsible_person_id != cur.responsible_person_id,
+                    ),
+                ] {
+                    if differs {
+                        changed.push(field);
+                    }
+                }
                 let mut am: households::ActiveModel = cur.clone().into();
+                am.field_versions = Set(crate::registry::bump_field_versions(
+                    &cur.field_versions,
+                    &changed,
+                    cur.version + 1,
+                ));
                 am.village_id = Set(next.village_id);
                 am.district_code = Set(next.district_code);
                 am.head_name = Set(next.head_name);
@@ -1594,6 +1618,7 @@ async fn write_household(
                 .unwrap_or(MeasureStatus::Planned)
                 .as_str()
                 .to_owned()),
+            field_versions: Set("{}".to_owned()),
             version: Set(1),
             created_at: Set(t),
             updated_at: Set(t),

@@ -16,6 +16,7 @@ pub mod pii;
 pub mod places;
 pub mod registry;
 pub mod scope;
+pub mod sync;
 pub mod users;
 
 pub use db::{Backend, Store, WriteTxn};

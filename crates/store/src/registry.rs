@@ -16,6 +16,17 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+/// Records that `fields` changed at `version` in a record's per-field version map (JSON), which
+/// the sync merge uses to tell whose edit came last.
+pub fn bump_field_versions(current: &str, fields: &[&str], version: i64) -> String {
+    let mut map: std::collections::BTreeMap<String, i64> =
+        serde_json::from_str(current).unwrap_or_default();
+    for f in fields {
+        map.insert((*f).to_owned(), version);
+    }
+    serde_json::to_string(&map).unwrap_or_else(|_| "{}".to_owned())
+}
+
 /// Whether ID numbers are shown in full (audited) or masked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdNumbers {
@@ -108,6 +119,11 @@ pub struct Member {
     pub version: i64,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A member with its ID number masked.
+pub fn member_masked(pii: &PiiCipher, m: members::Model) -> Result<Member, StoreError> {
+    member_dto(pii, m, IdNumbers::Masked)
 }
 
 fn member_dto(pii: &PiiCipher, m: members::Model, ids: IdNumbers) -> Result<Member, StoreError> {
@@ -531,6 +547,7 @@ pub async fn create_household(
         status: Set(input.status.as_str().to_owned()),
         exit_year: Set(input.exit_year),
         responsible_person_id: Set(input.responsible_person_id.map(|p| p.0)),
+        field_versions: Set("{}".to_owned()),
         version: Set(1),
         created_at: Set(t),
         updated_at: Set(t),
@@ -623,6 +640,11 @@ pub async fn update_household(
     if let Some(v) = patch.responsible_person_id {
         am.responsible_person_id = Set(v.map(|p| p.0));
         changed.push("responsible_person_id");
+    }
+    if let sea_orm::ActiveValue::Unchanged(fv) | sea_orm::ActiveValue::Set(fv) = &am.field_versions
+    {
+        let fv = bump_field_versions(fv, &changed, version);
+        am.field_versions = Set(fv);
     }
     am.version = Set(version);
     am.updated_at = Set(now());
@@ -896,6 +918,7 @@ async fn insert_measure(
             .unwrap_or(MeasureStatus::Planned)
             .as_str()
             .to_owned()),
+        field_versions: Set("{}".to_owned()),
         version: Set(1),
         created_at: Set(t),
         updated_at: Set(t),
@@ -1077,7 +1100,24 @@ pub async fn update_measure(
     }
     errors.into_result()?;
     let version = m.version + 1;
+    let mut changed = Vec::new();
+    for (field, present) in [
+        ("description", description.is_some()),
+        ("status", patch.status.is_some()),
+        ("budget_fen", patch.budget_fen.is_some()),
+        ("lead_unit_id", patch.lead_unit_id.is_some()),
+        (
+            "responsible_person_id",
+            patch.responsible_person_id.is_some(),
+        ),
+    ] {
+        if present {
+            changed.push(field);
+        }
+    }
+    let field_versions = bump_field_versions(&m.field_versions, &changed, version);
     let mut am: measures::ActiveModel = m.into();
+    am.field_versions = Set(field_versions);
     if let Some(v) = description {
         am.description = Set(v);
     }
