@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod evidence;
 pub mod geo;
 pub mod ids;
 pub mod national_id;

@@ -1,6 +1,11 @@
-//! Photo evidence of fieldcheck. For now: the blob-store boundary with its local-folder
-//! implementation (the embedded default); the S3 implementation, EXIF and derivatives follow.
+//! Photo evidence of fieldcheck: the blob-store boundary with a local-folder implementation (the
+//! embedded default) and an S3 one, EXIF reading, and the derivatives and perceptual hash made
+//! from one decode.
 #![forbid(unsafe_code)]
+
+pub mod exif;
+pub mod process;
+pub mod s3;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +33,12 @@ pub trait BlobStore: Send + Sync {
     async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), MediaError>;
     /// Reads the object under `key`.
     async fn get(&self, key: &str) -> Result<Vec<u8>, MediaError>;
+    /// Whether an object exists under `key`.
+    async fn exists(&self, key: &str) -> Result<bool, MediaError>;
+    /// Removes the object under `key` (absent is fine).
+    async fn delete(&self, key: &str) -> Result<(), MediaError>;
+    /// Every key under `prefix`.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, MediaError>;
 }
 
 /// Blobs in a local folder.
@@ -35,7 +46,7 @@ pub struct LocalStore {
     root: PathBuf,
 }
 
-fn valid_key(key: &str) -> bool {
+pub(crate) fn valid_key(key: &str) -> bool {
     !key.is_empty()
         && !key.starts_with('/')
         && !key
@@ -96,6 +107,49 @@ impl BlobStore for LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(MediaError::NotFound),
             Err(e) => Err(MediaError::Unavailable(e.to_string())),
         }
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, MediaError> {
+        Ok(tokio::fs::try_exists(self.path(key)?)
+            .await
+            .unwrap_or(false))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), MediaError> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(MediaError::Unavailable(e.to_string())),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, MediaError> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            let mut rd = match tokio::fs::read_dir(&dir).await {
+                Ok(rd) => rd,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(MediaError::Unavailable(e.to_string())),
+            };
+            while let Some(entry) = rd
+                .next_entry()
+                .await
+                .map_err(|e| MediaError::Unavailable(e.to_string()))?
+            {
+                let path = entry.path();
+                if entry.file_type().await.map(|t| t.is_dir()).unwrap_or(false) {
+                    stack.push(path);
+                } else if let Ok(rel) = path.strip_prefix(&self.root) {
+                    let key = rel.to_string_lossy().replace('\\', "/");
+                    if key.starts_with(prefix) && valid_key(&key) {
+                        out.push(key);
+                    }
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 }
 

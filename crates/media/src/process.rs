@@ -1,0 +1,210 @@
+//! Decoding a photo once, with limits, applying its orientation, and making the derivatives and
+//! the perceptual hash from that one decode. Runs on a blocking thread (the caller's job).
+
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, imageops::FilterType};
+use std::io::Cursor;
+
+/// Long edge of the gallery thumbnail.
+pub const THUMB_EDGE: u32 = 320;
+/// Long edge of the screen image.
+pub const SCREEN_EDGE: u32 = 1280;
+/// Largest picture accepted (about 100 MP, beyond any phone camera).
+pub const MAX_PIXELS: u64 = 100_000_000;
+/// Memory the decoder may use.
+pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Why a photo could not be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Not a JPEG or PNG, or damaged.
+    #[error("not a readable image: {0}")]
+    NotAnImage(String),
+    /// Declares more pixels than allowed.
+    #[error("image of {width}×{height} pixels exceeds the limit")]
+    TooLarge {
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+    },
+}
+
+/// The derivatives of one photo.
+pub struct Processed {
+    /// Width after orientation.
+    pub width: u32,
+    /// Height after orientation.
+    pub height: u32,
+    /// JPEG thumbnail, no metadata.
+    pub thumb: Vec<u8>,
+    /// JPEG screen image, no metadata.
+    pub screen: Vec<u8>,
+    /// 64-bit difference hash of the oriented picture.
+    pub dhash: u64,
+}
+
+fn orient(img: DynamicImage, orientation: u16) -> DynamicImage {
+    match orientation {
+        2 => img.fliph(),
+        3 => img.rotate180(),
+        4 => img.flipv(),
+        5 => img.rotate90().fliph(),
+        6 => img.rotate90(),
+        7 => img.rotate270().fliph(),
+        8 => img.rotate270(),
+        _ => img,
+    }
+}
+
+fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ProcessError> {
+    let mut out = Vec::new();
+    let rgb = img.to_rgb8();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(&rgb)
+        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    Ok(out)
+}
+
+/// Difference hash: 9×8 grayscale, one bit per horizontal neighbour comparison.
+pub fn dhash(img: &DynamicImage) -> u64 {
+    let small = img.resize_exact(9, 8, FilterType::Triangle).to_luma8();
+    let mut hash = 0u64;
+    for y in 0..8 {
+        for x in 0..8 {
+            hash <<= 1;
+            if small.get_pixel(x, y)[0] > small.get_pixel(x + 1, y)[0] {
+                hash |= 1;
+            }
+        }
+    }
+    hash
+}
+
+/// Hamming distance of two hashes: ≤ 6 of 64 bits means "the same picture".
+pub fn hash_distance(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+fn ends_with_eoi(bytes: &[u8]) -> bool {
+    let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    end >= 2 && bytes[end - 2..end] == [0xFF, 0xD9]
+}
+
+/// Decodes, orients and derives. Dimensions are checked from the header before any pixel is
+/// decoded, so a 60000×60000 declaration costs nothing.
+pub fn process(bytes: &[u8], orientation: u16) -> Result<Processed, ProcessError> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    if !matches!(
+        reader.format(),
+        Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)
+    ) {
+        return Err(ProcessError::NotAnImage(
+            "only JPEG and PNG photos are accepted".into(),
+        ));
+    }
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !ends_with_eoi(bytes) {
+        // Decoders fill a cut-off JPEG with grey; as evidence it is damaged, not a photo.
+        return Err(ProcessError::NotAnImage(
+            "truncated JPEG: no end-of-image marker".into(),
+        ));
+    }
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
+        return Err(ProcessError::TooLarge { width, height });
+    }
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    decoder
+        .set_limits(limits)
+        .map_err(|_| ProcessError::TooLarge { width, height })?;
+    let img =
+        DynamicImage::from_decoder(decoder).map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    // One decode; the screen image is made first and the thumbnail from it (cheaper, same look).
+    let screen_src = img.resize(SCREEN_EDGE, SCREEN_EDGE, FilterType::Triangle);
+    let screen_img = orient(screen_src, orientation);
+    let thumb_img = screen_img.resize(THUMB_EDGE, THUMB_EDGE, FilterType::Triangle);
+    let (w, h) = match orientation {
+        5..=8 => (height, width),
+        _ => (width, height),
+    };
+    Ok(Processed {
+        width: w,
+        height: h,
+        thumb: encode_jpeg(&thumb_img, 80)?,
+        screen: encode_jpeg(&screen_img, 85)?,
+        dhash: dhash(&thumb_img),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../tests/fixtures/photos/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn derivatives_are_oriented_sized_and_stripped() {
+        let bytes = fixture("phone-4000x2500-gps.jpg");
+        let p = process(&bytes, 6).unwrap();
+        assert_eq!((p.width, p.height), (2500, 4000));
+        let thumb = image::load_from_memory(&p.thumb).unwrap();
+        assert_eq!(thumb.height(), 320, "portrait after rotation");
+        assert!(thumb.width() < 320);
+        let screen = image::load_from_memory(&p.screen).unwrap();
+        assert_eq!(screen.height(), 1280);
+        assert!(
+            crate::exif::read(&p.thumb).unwrap().is_none(),
+            "no metadata in derivatives"
+        );
+        assert!(crate::exif::read(&p.screen).unwrap().is_none());
+    }
+
+    #[test]
+    fn near_duplicates_have_close_hashes() {
+        let a = process(&fixture("autumn-2560x1600.jpg"), 1).unwrap();
+        let b = process(&a.screen, 1).unwrap();
+        let c = process(&fixture("path-2560x1600.jpg"), 1).unwrap();
+        assert!(hash_distance(a.dhash, b.dhash) <= 6, "re-encoded copy");
+        assert!(hash_distance(a.dhash, c.dhash) > 10, "different pictures");
+    }
+
+    #[test]
+    fn bad_inputs_are_refused() {
+        assert!(matches!(
+            process(b"plain text", 1),
+            Err(ProcessError::NotAnImage(_))
+        ));
+        let bytes = fixture("path-2560x1600.jpg");
+        assert!(matches!(
+            process(&bytes[..bytes.len() / 3], 1),
+            Err(ProcessError::NotAnImage(_))
+        ));
+        // A JPEG header declaring 60000×60000: SOF0 with those dimensions.
+        let mut huge = bytes.clone();
+        let mut sof = 2;
+        while !(huge[sof] == 0xFF && (0xC0..=0xC2).contains(&huge[sof + 1])) {
+            sof += 2 + usize::from(u16::from_be_bytes([huge[sof + 2], huge[sof + 3]]));
+        }
+        huge[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+        assert!(matches!(
+            process(&huge, 1),
+            Err(ProcessError::TooLarge {
+                width: 60000,
+                height: 60000
+            })
+        ));
+    }
+}
