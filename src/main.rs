@@ -51,6 +51,25 @@ enum Command {
     /// Audit-log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Photo storage tools.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Finds objects with no database row (deleted when older than the grace period) and stored
+    /// photos whose objects are gone (set back to waiting for upload, so the phone sends them
+    /// again). Safe beside a live server: an upload stores its objects before its row, so young
+    /// unreferenced objects are left alone.
+    Gc {
+        /// Only report.
+        #[arg(long)]
+        dry_run: bool,
+        /// Unreferenced objects younger than this are kept (uploads in flight).
+        #[arg(long, default_value_t = 3600)]
+        grace_secs: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -186,6 +205,15 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Media(MediaCommand::Gc {
+            dry_run,
+            grace_secs,
+        }) => {
+            let store = open(&config).await?;
+            let blobs = fieldcheck_api::open_blobs(&config)?;
+            let report = media_gc(&store, blobs.as_ref(), dry_run, grace_secs).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
         Command::Audit(AuditCommand::Verify) => {
             let store = open(&config).await?;
             let report = audit::verify(&store.db).await?;
@@ -299,4 +327,51 @@ fn describe(e: fieldcheck_store::StoreError) -> anyhow::Error {
 fn atty_stdin() -> bool {
     use std::io::IsTerminal;
     std::io::stdin().is_terminal()
+}
+
+async fn media_gc(
+    store: &Store,
+    blobs: &dyn fieldcheck_media::BlobStore,
+    dry_run: bool,
+    grace_secs: u64,
+) -> anyhow::Result<serde_json::Value> {
+    use fieldcheck_store::photos;
+    let referenced = photos::referenced_keys(&store.db).await?;
+    let mut objects = blobs.list("originals/").await?;
+    objects.extend(blobs.list("derived/").await?);
+    let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(grace_secs);
+    let mut orphans = Vec::new();
+    for o in &objects {
+        // Derivatives and originals are shared by every record of the same bytes.
+        if !referenced.contains(&o.key) && o.modified.is_none_or(|m| m < cutoff) {
+            orphans.push(o.key.clone());
+        }
+    }
+    if !dry_run {
+        for k in &orphans {
+            blobs.delete(k).await?;
+        }
+    }
+    let present: std::collections::BTreeSet<&str> =
+        objects.iter().map(|o| o.key.as_str()).collect();
+    let mut missing = Vec::new();
+    for p in photos::stored(&store.db).await? {
+        let gone = [&p.original_key, &p.thumb_key, &p.screen_key]
+            .iter()
+            .any(|k| k.as_deref().is_none_or(|k| !present.contains(k)));
+        if gone {
+            missing.push(p.id.to_string());
+            if !dry_run {
+                let txn = store.write().await?;
+                photos::mark_missing(&*txn, p).await?;
+                txn.commit().await?;
+            }
+        }
+    }
+    Ok(serde_json::json!({
+        "objects": objects.len(),
+        "orphan_objects": orphans,
+        "rows_missing_objects": missing,
+        "dry_run": dry_run,
+    }))
 }

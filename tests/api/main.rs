@@ -7,6 +7,7 @@ mod access;
 mod auth;
 mod contract;
 mod errors;
+mod media;
 mod privacy;
 mod resources;
 mod sync;

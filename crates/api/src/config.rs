@@ -49,6 +49,8 @@ pub struct Config {
     pub blob: BlobConfig,
     /// Request limits.
     pub limits: Limits,
+    /// Evidence checks.
+    pub media: MediaConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -93,6 +95,55 @@ pub struct BlobConfig {
     pub s3_region: Option<String>,
     /// Path-style addressing (Garage, MinIO).
     pub s3_path_style: bool,
+    /// Access key id; default: `AWS_ACCESS_KEY_ID`.
+    pub s3_access_key: Option<Secret>,
+    /// Secret key; default: `AWS_SECRET_ACCESS_KEY`.
+    pub s3_secret_key: Option<Secret>,
+}
+
+/// Evidence checks.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// EXIF position further than this from the household is flagged.
+    pub far_from_household_m: f64,
+    /// EXIF position and device fix further apart than this are flagged.
+    pub device_mismatch_m: f64,
+    /// Device accuracy worse than this is flagged.
+    pub poor_accuracy_m: f64,
+    /// Capture further than this from the visit's start is outside the window.
+    pub visit_window_hours: i64,
+    /// A capture this many days before receipt is outside any assessment window.
+    pub max_age_days: i64,
+    /// Photos decoded at the same time (decoding is CPU-bound: about the number of cores).
+    pub decode_workers: usize,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        let t = fieldcheck_domain::evidence::Thresholds::default();
+        MediaConfig {
+            far_from_household_m: t.far_from_household_m,
+            device_mismatch_m: t.device_mismatch_m,
+            poor_accuracy_m: t.poor_accuracy_m,
+            visit_window_hours: t.visit_window_hours,
+            max_age_days: t.max_age_days,
+            decode_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+impl MediaConfig {
+    /// The thresholds of the flag rules.
+    pub fn thresholds(&self) -> fieldcheck_domain::evidence::Thresholds {
+        fieldcheck_domain::evidence::Thresholds {
+            far_from_household_m: self.far_from_household_m,
+            device_mismatch_m: self.device_mismatch_m,
+            poor_accuracy_m: self.poor_accuracy_m,
+            visit_window_hours: self.visit_window_hours,
+            max_age_days: self.max_age_days,
+        }
+    }
 }
 
 /// Request limits.
@@ -127,6 +178,7 @@ impl Default for Config {
             pii: PiiConfig::default(),
             blob: BlobConfig::default(),
             limits: Limits::default(),
+            media: MediaConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -153,6 +205,8 @@ impl Default for BlobConfig {
             s3_bucket: None,
             s3_region: None,
             s3_path_style: true,
+            s3_access_key: None,
+            s3_secret_key: None,
         }
     }
 }

@@ -44,6 +44,29 @@ pub enum ApiError {
     /// The body is larger than allowed.
     #[error("body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// An upload's headers or body do not fit together.
+    #[error("{0}")]
+    InvalidUpload(String),
+    /// An upload chunk starts somewhere other than where the server's copy ends.
+    #[error("the server holds {held} bytes; continue from there")]
+    OffsetMismatch {
+        /// Bytes the server holds.
+        held: u64,
+    },
+    /// The uploaded bytes do not have the SHA-256 the record announced.
+    #[error("the uploaded bytes do not match the photo's SHA-256")]
+    HashMismatch,
+    /// The bytes are not a readable JPEG or PNG.
+    #[error("{0}")]
+    NotAnImage(String),
+    /// The picture declares more pixels than allowed.
+    #[error("a {width}×{height} picture exceeds the limit")]
+    ImageTooLarge {
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+    },
     /// A sync push carries more mutations than allowed.
     #[error("at most {0} mutations per push; split the batch")]
     BatchTooLarge(usize),
@@ -93,6 +116,11 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::BatchTooLarge(_) => "batch-too-large",
+            ApiError::InvalidUpload(_) => "invalid-upload",
+            ApiError::OffsetMismatch { .. } => "offset-mismatch",
+            ApiError::HashMismatch => "hash-mismatch",
+            ApiError::NotAnImage(_) => "not-an-image",
+            ApiError::ImageTooLarge { .. } => "image-too-large",
             ApiError::InvalidQuery(_) => "invalid-query",
             ApiError::InvalidCursor => "invalid-cursor",
             ApiError::PreconditionRequired => "if-match-required",
@@ -117,6 +145,11 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "Unsupported content type",
             ApiError::PayloadTooLarge(_) => "Body too large",
             ApiError::BatchTooLarge(_) => "Too many mutations in one push",
+            ApiError::InvalidUpload(_) => "Invalid upload",
+            ApiError::OffsetMismatch { .. } => "Upload offset does not match",
+            ApiError::HashMismatch => "Upload does not match its hash",
+            ApiError::NotAnImage(_) => "Not a readable photo",
+            ApiError::ImageTooLarge { .. } => "Picture too large",
             ApiError::InvalidQuery(_) => "Invalid query parameters",
             ApiError::InvalidCursor => "Invalid cursor",
             ApiError::PreconditionRequired => "If-Match required",
@@ -172,7 +205,11 @@ impl ResponseError for ApiError {
             }
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ApiError::Duplicate(_) => StatusCode::CONFLICT,
+            ApiError::Duplicate(_) | ApiError::OffsetMismatch { .. } => StatusCode::CONFLICT,
+            ApiError::InvalidUpload(_) => StatusCode::BAD_REQUEST,
+            ApiError::HashMismatch | ApiError::NotAnImage(_) | ApiError::ImageTooLarge { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::MissingReference(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -217,6 +254,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::OffsetMismatch { held } => {
+                res.insert_header(("Upload-Offset", held.to_string()));
             }
             ApiError::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"fieldcheck\""));

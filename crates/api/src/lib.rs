@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod media;
 pub mod openapi;
 pub mod routes;
 pub mod state;
@@ -59,8 +60,32 @@ pub struct Application {
 pub fn open_blobs(config: &Config) -> Result<Arc<dyn BlobStore>, StartError> {
     match config.blob.kind.as_str() {
         "local" => Ok(Arc::new(LocalStore::new(config.blob_path())?)),
+        "s3" => {
+            let b = &config.blob;
+            let need = |v: &Option<String>, what: &'static str| {
+                v.clone()
+                    .filter(|s| !s.is_empty())
+                    .ok_or(config::ConfigError::MissingSecret(what))
+            };
+            let secret = |v: &Option<config::Secret>, env: &str| {
+                v.as_ref()
+                    .map(|s| s.0.clone())
+                    .or_else(|| std::env::var(env).ok())
+                    .unwrap_or_default()
+            };
+            Ok(Arc::new(fieldcheck_media::s3::S3Store::new(
+                &fieldcheck_media::s3::S3Settings {
+                    endpoint: need(&b.s3_endpoint, "blob.s3_endpoint")?,
+                    bucket: need(&b.s3_bucket, "blob.s3_bucket")?,
+                    region: b.s3_region.clone().unwrap_or_else(|| "us-east-1".into()),
+                    access_key: secret(&b.s3_access_key, "AWS_ACCESS_KEY_ID"),
+                    secret_key: secret(&b.s3_secret_key, "AWS_SECRET_ACCESS_KEY"),
+                    path_style: b.s3_path_style,
+                },
+            )))
+        }
         other => Err(config::ConfigError::Invalid(format!(
-            "blob.kind {other:?} is not available in this build (use \"local\")"
+            "blob.kind {other:?}: use \"local\" or \"s3\""
         ))
         .into()),
     }

@@ -92,6 +92,43 @@ pub fn table() -> Vec<(Method, &'static str, Route)> {
             "/sync/conflicts/{id}/resolve",
             web::post().to(crate::sync::resolve),
         ),
+        (M::GET, "/photos", web::get().to(crate::media::list)),
+        (M::GET, "/photos/{id}", web::get().to(crate::media::get)),
+        (
+            M::HEAD,
+            "/photos/{id}/content",
+            web::head().to(crate::media::head_content),
+        ),
+        (
+            M::PUT,
+            "/photos/{id}/content",
+            web::put().to(crate::media::put_content),
+        ),
+        (
+            M::PATCH,
+            "/photos/{id}/content",
+            web::patch().to(crate::media::patch_content),
+        ),
+        (
+            M::GET,
+            "/photos/{id}/thumb",
+            web::get().to(crate::media::thumb),
+        ),
+        (
+            M::GET,
+            "/photos/{id}/screen",
+            web::get().to(crate::media::screen),
+        ),
+        (
+            M::GET,
+            "/photos/{id}/original",
+            web::get().to(crate::media::original),
+        ),
+        (
+            M::POST,
+            "/photos/{id}/review",
+            web::post().to(crate::media::review),
+        ),
         (M::GET, "/audit", web::get().to(list_audit)),
         (M::GET, "/audit/verify", web::get().to(verify_audit)),
     ]

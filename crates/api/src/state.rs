@@ -26,6 +26,11 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The configuration.
     pub config: Config,
+    /// One lock per photo being uploaded, so two connections cannot interleave appends.
+    pub upload_locks:
+        std::sync::Mutex<std::collections::HashMap<uuid::Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    /// Bounds how many photos are decoded at once (memory stays bounded under load).
+    pub decode_permits: Arc<tokio::sync::Semaphore>,
 }
 
 /// The secrets the server needs, resolved from configuration.
@@ -179,6 +184,10 @@ impl AppState {
             ),
             cursors: CursorKey(cursor_key),
             metrics: Arc::new(Metrics::default()),
+            upload_locks: Default::default(),
+            decode_permits: Arc::new(tokio::sync::Semaphore::new(
+                config.media.decode_workers.max(1),
+            )),
             config,
         }
     }

@@ -70,6 +70,9 @@ pub struct Thresholds {
     pub poor_accuracy_m: f64,
     /// A capture time further than this from the visit's start is outside the window (default 12 h).
     pub visit_window_hours: i64,
+    /// A capture this many days before the server received it is outside any assessment window
+    /// (default 90: a cycle runs from year end to 31 January).
+    pub max_age_days: i64,
 }
 
 impl Default for Thresholds {
@@ -79,6 +82,7 @@ impl Default for Thresholds {
             device_mismatch_m: 200.0,
             poor_accuracy_m: 100.0,
             visit_window_hours: 12,
+            max_age_days: 90,
         }
     }
 }
@@ -139,7 +143,10 @@ pub fn flags(f: &Facts, t: &Thresholds) -> Vec<PhotoFlag> {
         let in_future = f
             .received_at
             .is_some_and(|r| taken > r + chrono::Duration::minutes(10));
-        if outside_visit || in_future {
+        let too_old = f
+            .received_at
+            .is_some_and(|r| r - taken > chrono::Duration::days(t.max_age_days));
+        if outside_visit || in_future || too_old {
             out.push(PhotoFlag::OutsideWindow);
         }
     }
@@ -217,6 +224,21 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(flags(&f, &strict), vec![PhotoFlag::FarFromHousehold]);
+    }
+
+    #[test]
+    fn an_old_photo_is_outside_the_window() {
+        let now = Utc::now();
+        let f = Facts {
+            exif_position: p(1.0, 1.0),
+            taken_at: Some(now - chrono::Duration::days(400)),
+            received_at: Some(now),
+            ..Default::default()
+        };
+        assert_eq!(
+            flags(&f, &Thresholds::default()),
+            vec![PhotoFlag::OutsideWindow]
+        );
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub enum Action {
     ManageUsers,
     /// Read and verify the audit log.
     ReadAudit,
+    /// Download original photos (which carry their EXIF positions).
+    ReadOriginals,
+    /// Accept or reject evidence.
+    ReviewEvidence,
 }
 
 impl Role {
@@ -85,6 +89,9 @@ impl Role {
             ReadUnits => !matches!(self, Assessee),
             RevealIdNumbers => matches!(self, Admin | OfficeReviewer),
             ManageUsers | ReadAudit => matches!(self, Admin),
+            ReadOriginals | ReviewEvidence => {
+                matches!(self, Admin | OfficeReviewer | DistrictReviewer)
+            }
         }
     }
 }

@@ -37,8 +37,17 @@ pub trait BlobStore: Send + Sync {
     async fn exists(&self, key: &str) -> Result<bool, MediaError>;
     /// Removes the object under `key` (absent is fine).
     async fn delete(&self, key: &str) -> Result<(), MediaError>;
-    /// Every key under `prefix`.
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, MediaError>;
+    /// Every object under `prefix`, with its last-modified time when the store knows it.
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, MediaError>;
+}
+
+/// One stored object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Its key.
+    pub key: String,
+    /// Last modified.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// Blobs in a local folder.
@@ -123,7 +132,7 @@ impl BlobStore for LocalStore {
         }
     }
 
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, MediaError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, MediaError> {
         let mut out = Vec::new();
         let mut stack = vec![self.root.clone()];
         while let Some(dir) = stack.pop() {
@@ -143,12 +152,13 @@ impl BlobStore for LocalStore {
                 } else if let Ok(rel) = path.strip_prefix(&self.root) {
                     let key = rel.to_string_lossy().replace('\\', "/");
                     if key.starts_with(prefix) && valid_key(&key) {
-                        out.push(key);
+                        let modified = entry.metadata().await.ok().and_then(|m| m.modified().ok());
+                        out.push(ObjectInfo { key, modified });
                     }
                 }
             }
         }
-        out.sort();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
     }
 }

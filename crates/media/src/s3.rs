@@ -1,7 +1,7 @@
 //! Blobs in any S3-compatible object store (Garage, MinIO, Ceph RGW, the Chinese clouds' OSS/COS),
 //! through aws-sdk-s3 with path-style addressing and static credentials.
 
-use crate::{BlobStore, MediaError, valid_key};
+use crate::{BlobStore, MediaError, ObjectInfo, valid_key};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation};
 use aws_sdk_s3::primitives::ByteStream;
@@ -135,7 +135,7 @@ impl BlobStore for S3Store {
             .map_err(|e| unavailable(aws_sdk_s3::error::DisplayErrorContext(e)))
     }
 
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, MediaError> {
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, MediaError> {
         let mut keys = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -148,11 +148,15 @@ impl BlobStore for S3Store {
                 .send()
                 .await
                 .map_err(|e| unavailable(aws_sdk_s3::error::DisplayErrorContext(e)))?;
-            keys.extend(
-                out.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_owned)),
-            );
+            keys.extend(out.contents().iter().filter_map(|o| {
+                let modified = o
+                    .last_modified()
+                    .and_then(|t| std::time::SystemTime::try_from(*t).ok());
+                o.key().map(|k| ObjectInfo {
+                    key: k.to_owned(),
+                    modified,
+                })
+            }));
             match out.next_continuation_token() {
                 Some(t) if out.is_truncated() == Some(true) => token = Some(t.to_owned()),
                 _ => return Ok(keys),

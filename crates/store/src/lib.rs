@@ -12,6 +12,7 @@ pub mod import;
 pub mod orgs;
 pub mod page;
 pub mod password;
+pub mod photos;
 pub mod pii;
 pub mod places;
 pub mod registry;

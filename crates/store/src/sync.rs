@@ -943,6 +943,7 @@ async fn create_photo(
         version: Set(1),
         created_at: Set(t),
         updated_at: Set(t),
+        ..Default::default()
     }
     .insert(conn)
     .await?;

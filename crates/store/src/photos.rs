@@ -1,0 +1,455 @@
+//! Photo evidence in the database: the uploader's access to a record, the facts learnt when its
+//! bytes arrive, the flags, the reviewers' gallery and decisions.
+
+use crate::entities::{households, photo_records, visits};
+use crate::page::{Page, PageRequest, fetch_page};
+use crate::{Scope, StoreError, audit, now};
+use chrono::{DateTime, Utc};
+use fieldcheck_domain::evidence::{Facts, PhotoFlag, Thresholds, flags};
+use fieldcheck_domain::{GeoPoint, PhotoStatus, UserId};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, QueryTrait, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Hamming distance at or below which two perceptual hashes are the same picture.
+pub const NEAR_DUPLICATE_BITS: u32 = 6;
+
+/// A photo as reviewers see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Photo {
+    /// Id (client-generated).
+    pub id: Uuid,
+    /// Household.
+    pub household_id: Uuid,
+    /// Visit.
+    pub visit_id: Option<Uuid>,
+    /// Measure.
+    pub measure_id: Option<Uuid>,
+    /// Photographer.
+    pub user_id: Uuid,
+    /// SHA-256 of the original.
+    pub sha256: String,
+    /// `waiting_upload` or `stored`.
+    pub status: String,
+    /// Capture time from EXIF, else from the device.
+    pub taken_at: DateTime<Utc>,
+    /// EXIF position, for roles that may see locations.
+    pub exif_position: Option<GeoPoint>,
+    /// Device fix, for roles that may see locations.
+    pub device_position: Option<GeoPoint>,
+    /// Distance of the EXIF position from the household's registered location, in metres.
+    pub distance_to_household_m: Option<f64>,
+    /// Camera.
+    pub camera: Option<String>,
+    /// Pixel size after orientation.
+    pub width: Option<i32>,
+    /// Pixel size after orientation.
+    pub height: Option<i32>,
+    /// Size of the original in bytes.
+    pub size_bytes: Option<i64>,
+    /// Flags.
+    pub flags: Vec<PhotoFlag>,
+    /// `pending`, `accepted` or `rejected`.
+    pub review_status: String,
+    /// Reason of the review decision.
+    pub review_reason: Option<String>,
+    /// Received by the server.
+    pub received_at: DateTime<Utc>,
+}
+
+/// Builds the reviewer view; `with_locations` is false for roles that may not see positions.
+pub fn photo_view(
+    p: photo_records::Model,
+    household: Option<GeoPoint>,
+    with_locations: bool,
+) -> Photo {
+    let exif = match (p.exif_lat, p.exif_lon) {
+        (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
+        _ => None,
+    };
+    let device = match (p.lat, p.lon) {
+        (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
+        _ => None,
+    };
+    let distance = exif
+        .zip(household)
+        .map(|(e, h)| (e.distance_m(&h) * 10.0).round() / 10.0);
+    Photo {
+        id: p.id,
+        household_id: p.household_id,
+        visit_id: p.visit_id,
+        measure_id: p.measure_id,
+        user_id: p.user_id,
+        sha256: p.sha256,
+        status: p.status,
+        taken_at: p.exif_taken_at.unwrap_or(p.taken_at),
+        exif_position: exif.filter(|_| with_locations),
+        device_position: device.filter(|_| with_locations),
+        distance_to_household_m: distance,
+        camera: match (p.make, p.model) {
+            (Some(a), Some(b)) => Some(format!("{a} {b}")),
+            (a, b) => a.or(b),
+        },
+        width: p.width,
+        height: p.height,
+        size_bytes: p.size_bytes,
+        flags: serde_json::from_str::<Vec<String>>(&p.flags)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| PhotoFlag::parse(f))
+            .collect(),
+        review_status: p.review_status,
+        review_reason: p.review_reason,
+        received_at: p.created_at,
+    }
+}
+
+/// Photos the scope reaches: field users their own, district reviewers their district's.
+pub fn scope_condition(scope: &Scope) -> Condition {
+    match scope {
+        Scope::All => Condition::all(),
+        Scope::Granted(u) => Condition::all().add(photo_records::Column::UserId.eq(u.0)),
+        other => {
+            let hh = households::Entity::find()
+                .select_only()
+                .column(households::Column::Id)
+                .filter(other.households())
+                .into_query();
+            Condition::all().add(photo_records::Column::HouseholdId.in_subquery(hh))
+        }
+    }
+}
+
+/// The record a caller may upload bytes for: only the photographer, only their own record.
+pub async fn for_upload(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    id: Uuid,
+) -> Result<photo_records::Model, StoreError> {
+    photo_records::Entity::find_by_id(id)
+        .filter(photo_records::Column::UserId.eq(user.0))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// One photo in scope, with its household's location.
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<(photo_records::Model, Option<GeoPoint>), StoreError> {
+    let p = photo_records::Entity::find_by_id(id)
+        .filter(scope_condition(scope))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let h = households::Entity::find_by_id(p.household_id)
+        .one(conn)
+        .await?;
+    let loc = h
+        .and_then(|h| h.lat.zip(h.lon))
+        .map(|(lat, lon)| GeoPoint { lat, lon });
+    Ok((p, loc))
+}
+
+/// Filters of the gallery.
+#[derive(Debug, Default)]
+pub struct PhotoFilter {
+    /// One household.
+    pub household_id: Option<Uuid>,
+    /// One visit.
+    pub visit_id: Option<Uuid>,
+    /// Photos with this flag.
+    pub flag: Option<PhotoFlag>,
+    /// `waiting_upload` or `stored`.
+    pub status: Option<String>,
+    /// `pending`, `accepted` or `rejected`.
+    pub review_status: Option<String>,
+}
+
+/// Lists photos in scope.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &PhotoFilter,
+    page: PageRequest,
+    with_locations: bool,
+) -> Result<Page<Photo>, StoreError> {
+    let mut q = photo_records::Entity::find().filter(scope_condition(scope));
+    if let Some(h) = filter.household_id {
+        q = q.filter(photo_records::Column::HouseholdId.eq(h));
+    }
+    if let Some(v) = filter.visit_id {
+        q = q.filter(photo_records::Column::VisitId.eq(v));
+    }
+    if let Some(f) = filter.flag {
+        // Flags are stored as a JSON array of names; names are distinct, so a quoted match is exact.
+        q = q.filter(photo_records::Column::Flags.contains(format!("\"{}\"", f.as_str())));
+    }
+    if let Some(s) = &filter.status {
+        q = q.filter(photo_records::Column::Status.eq(s.as_str()));
+    }
+    if let Some(s) = &filter.review_status {
+        q = q.filter(photo_records::Column::ReviewStatus.eq(s.as_str()));
+    }
+    let page = fetch_page(conn, q, photo_records::Column::Id, page, |m| m.id).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|p| p.household_id).collect();
+    let hs = households::Entity::find()
+        .filter(households::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    Ok(page.map(|p| {
+        let loc = hs
+            .iter()
+            .find(|h| h.id == p.household_id)
+            .and_then(|h| h.lat.zip(h.lon))
+            .map(|(lat, lon)| GeoPoint { lat, lon });
+        photo_view(p, loc, with_locations)
+    }))
+}
+
+/// What processing the bytes taught us.
+#[derive(Debug, Clone)]
+pub struct StoredFacts {
+    /// Size of the original.
+    pub size_bytes: i64,
+    /// EXIF position.
+    pub exif_position: Option<GeoPoint>,
+    /// EXIF altitude.
+    pub exif_altitude_m: Option<f64>,
+    /// EXIF capture time.
+    pub exif_taken_at: Option<DateTime<Utc>>,
+    /// Whether the EXIF time carried its own offset.
+    pub exif_offset_from_file: bool,
+    /// EXIF orientation.
+    pub orientation: i32,
+    /// Camera make.
+    pub make: Option<String>,
+    /// Camera model.
+    pub model: Option<String>,
+    /// Oriented size.
+    pub width: i32,
+    /// Oriented size.
+    pub height: i32,
+    /// Perceptual hash.
+    pub dhash: u64,
+    /// Object key of the original.
+    pub original_key: String,
+    /// Object key of the thumbnail.
+    pub thumb_key: String,
+    /// Object key of the screen image.
+    pub screen_key: String,
+}
+
+/// Records the facts of stored bytes and decides the flags. Called after the objects are stored,
+/// so a row never points at a missing object.
+pub async fn complete(
+    conn: &impl ConnectionTrait,
+    record: photo_records::Model,
+    facts: StoredFacts,
+    thresholds: &Thresholds,
+) -> Result<photo_records::Model, StoreError> {
+    let household = households::Entity::find_by_id(record.household_id)
+        .one(conn)
+        .await?;
+    let household_location = household
+        .as_ref()
+        .and_then(|h| h.lat.zip(h.lon))
+        .map(|(lat, lon)| GeoPoint { lat, lon });
+    let visit = match record.visit_id {
+        Some(v) => visits::Entity::find_by_id(v).one(conn).await?,
+        None => None,
+    };
+    // Other photos filed for a different household or visit.
+    let elsewhere = Condition::any()
+        .add(photo_records::Column::HouseholdId.ne(record.household_id))
+        .add(match record.visit_id {
+            Some(v) => Condition::any()
+                .add(photo_records::Column::VisitId.ne(v))
+                .add(photo_records::Column::VisitId.is_null()),
+            None => Condition::all().add(photo_records::Column::VisitId.is_not_null()),
+        });
+    let exact = photo_records::Entity::find()
+        .filter(photo_records::Column::Sha256.eq(record.sha256.as_str()))
+        .filter(photo_records::Column::Id.ne(record.id))
+        .filter(elsewhere.clone())
+        .one(conn)
+        .await?
+        .is_some();
+    // A linear scan of stored hashes: fine for a city's tens of thousands of photos; a province
+    // needs a multi-index hash table (split the 64 bits into 7 bands and index each).
+    let others: Vec<(Uuid, Option<i64>)> = photo_records::Entity::find()
+        .select_only()
+        .column(photo_records::Column::Id)
+        .column(photo_records::Column::Dhash)
+        .filter(photo_records::Column::Dhash.is_not_null())
+        .filter(photo_records::Column::Id.ne(record.id))
+        .filter(photo_records::Column::Sha256.ne(record.sha256.as_str()))
+        .filter(elsewhere)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let near = others
+        .iter()
+        .filter_map(|(_, h)| *h)
+        .any(|h| ((h as u64) ^ facts.dhash).count_ones() <= NEAR_DUPLICATE_BITS);
+    let device_position = record
+        .lat
+        .zip(record.lon)
+        .map(|(lat, lon)| GeoPoint { lat, lon });
+    let decided = flags(
+        &Facts {
+            exif_position: facts.exif_position,
+            household_location,
+            device_position,
+            device_accuracy_m: record.accuracy_m,
+            mock_location: record.mock_location,
+            taken_at: Some(facts.exif_taken_at.unwrap_or(record.taken_at)),
+            visit_started_at: visit.map(|v| v.started_at),
+            received_at: Some(record.created_at),
+            near_duplicate_elsewhere: near,
+            exact_duplicate_elsewhere: exact,
+        },
+        thresholds,
+    );
+    let names: Vec<&str> = decided.iter().map(|f| f.as_str()).collect();
+    let version = record.version + 1;
+    let id = record.id;
+    let mut am: photo_records::ActiveModel = record.into();
+    am.size_bytes = Set(Some(facts.size_bytes));
+    am.exif_lat = Set(facts.exif_position.map(|p| p.lat));
+    am.exif_lon = Set(facts.exif_position.map(|p| p.lon));
+    am.exif_altitude_m = Set(facts.exif_altitude_m);
+    am.exif_taken_at = Set(facts.exif_taken_at);
+    am.exif_offset_from_file = Set(facts.exif_offset_from_file);
+    am.orientation = Set(Some(facts.orientation));
+    am.make = Set(facts.make);
+    am.model = Set(facts.model);
+    am.width = Set(Some(facts.width));
+    am.height = Set(Some(facts.height));
+    am.dhash = Set(Some(facts.dhash as i64));
+    am.original_key = Set(Some(facts.original_key));
+    am.thumb_key = Set(Some(facts.thumb_key));
+    am.screen_key = Set(Some(facts.screen_key));
+    am.flags = Set(serde_json::to_string(&names).unwrap_or_else(|_| "[]".into()));
+    am.status = Set(PhotoStatus::Stored.as_str().to_owned());
+    am.stored_at = Set(Some(now()));
+    am.version = Set(version);
+    am.updated_at = Set(now());
+    let updated = am.update(conn).await?;
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor: Some(UserId(updated.user_id)),
+            action: "photo.store",
+            target_type: "photo",
+            target_id: id.to_string(),
+            details: serde_json::json!({ "flags": names, "size": facts.size_bytes }),
+        },
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// A reviewer accepts or rejects a photo, with a reason; the decision is audited.
+pub async fn review(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    by: UserId,
+    id: Uuid,
+    accept: bool,
+    reason: Option<String>,
+) -> Result<photo_records::Model, StoreError> {
+    let p = photo_records::Entity::find_by_id(id)
+        .filter(scope_condition(scope))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let status = if accept { "accepted" } else { "rejected" };
+    let version = p.version + 1;
+    let mut am: photo_records::ActiveModel = p.into();
+    am.review_status = Set(status.to_owned());
+    am.review_reason = Set(reason.clone());
+    am.reviewed_by = Set(Some(by.0));
+    am.reviewed_at = Set(Some(now()));
+    am.version = Set(version);
+    am.updated_at = Set(now());
+    let p = am.update(conn).await?;
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor: Some(by),
+            action: if accept {
+                "photo.accept"
+            } else {
+                "photo.reject"
+            },
+            target_type: "photo",
+            target_id: id.to_string(),
+            details: serde_json::json!({ "reason": reason }),
+        },
+    )
+    .await?;
+    Ok(p)
+}
+
+/// Every object key the database refers to (for garbage collection).
+pub async fn referenced_keys(
+    conn: &impl ConnectionTrait,
+) -> Result<std::collections::BTreeSet<String>, StoreError> {
+    let rows: Vec<(Option<String>, Option<String>, Option<String>)> = photo_records::Entity::find()
+        .select_only()
+        .column(photo_records::Column::OriginalKey)
+        .column(photo_records::Column::ThumbKey)
+        .column(photo_records::Column::ScreenKey)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(a, b, c)| [a, b, c])
+        .flatten()
+        .collect())
+}
+
+/// Stored photos whose objects are named; used by gc to find rows whose objects are missing.
+pub async fn stored(conn: &impl ConnectionTrait) -> Result<Vec<photo_records::Model>, StoreError> {
+    Ok(photo_records::Entity::find()
+        .filter(photo_records::Column::Status.eq(PhotoStatus::Stored.as_str()))
+        .all(conn)
+        .await?)
+}
+
+/// Puts a photo whose objects vanished back to `waiting_upload`, so the device uploads it again.
+pub async fn mark_missing(
+    conn: &impl ConnectionTrait,
+    p: photo_records::Model,
+) -> Result<(), StoreError> {
+    let id = p.id;
+    let version = p.version + 1;
+    let mut am: photo_records::ActiveModel = p.into();
+    am.status = Set(PhotoStatus::WaitingUpload.as_str().to_owned());
+    am.original_key = Set(None);
+    am.thumb_key = Set(None);
+    am.screen_key = Set(None);
+    am.stored_at = Set(None);
+    am.version = Set(version);
+    am.updated_at = Set(now());
+    am.update(conn).await?;
+    audit::append(
+        conn,
+        audit::AuditEvent {
+            actor: None,
+            action: "photo.objects_missing",
+            target_type: "photo",
+            target_id: id.to_string(),
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}
