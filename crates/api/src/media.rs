@@ -68,65 +68,20 @@ pub async fn head_content(
     Ok(res.finish())
 }
 
-/// Where a chunk goes and how long the whole upload is.
-struct ChunkSpec {
-    offset: u64,
-    total: Option<u64>,
-    /// Exact length of this chunk when a `Content-Range` says so.
-    chunk_len: Option<u64>,
-}
-
-fn header_u64(req: &HttpRequest, name: &str) -> Result<Option<u64>> {
-    match req.headers().get(name) {
-        None => Ok(None),
-        Some(v) => v
-            .to_str()
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .map(Some)
-            .ok_or_else(|| ApiError::InvalidUpload(format!("{name} must be a whole number"))),
-    }
-}
-
-/// Reads `Upload-Offset`/`Upload-Length` (tus style) or `Content-Range: bytes a-b/total`; a plain
-/// PUT is the whole file from offset 0.
-fn chunk_spec(req: &HttpRequest, whole: bool) -> Result<ChunkSpec> {
-    if let Some(range) = req.headers().get(header::CONTENT_RANGE) {
-        let bad =
-            || ApiError::InvalidUpload("Content-Range must be `bytes START-END/TOTAL`".into());
-        let s = range.to_str().map_err(|_| bad())?;
-        let rest = s.strip_prefix("bytes ").ok_or_else(bad)?;
-        let (span, total) = rest.split_once('/').ok_or_else(bad)?;
-        let total: u64 = total.parse().map_err(|_| bad())?;
-        let (a, b) = span.split_once('-').ok_or_else(bad)?;
-        let (a, b): (u64, u64) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
-        if b < a || b >= total {
-            return Err(bad());
-        }
-        return Ok(ChunkSpec {
-            offset: a,
-            total: Some(total),
-            chunk_len: Some(b - a + 1),
-        });
-    }
-    let offset = header_u64(req, "Upload-Offset")?;
-    let total = header_u64(req, "Upload-Length")?;
-    match (offset, whole) {
-        (Some(o), _) => Ok(ChunkSpec {
-            offset: o,
-            total,
-            chunk_len: None,
-        }),
-        (None, true) => {
-            let len = header_u64(req, "content-length")?;
-            Ok(ChunkSpec {
-                offset: 0,
-                total: total.or(len),
-                chunk_len: None,
-            })
-        }
-        (None, false) => Err(ApiError::InvalidUpload("Upload-Offset is required".into())),
-    }
+/// Reads the upload headers (parsing lives in the media crate, where it is fuzzed).
+fn chunk_spec(req: &HttpRequest, whole: bool) -> Result<fieldcheck_media::upload::ChunkSpec> {
+    let get = |name: header::HeaderName| {
+        req.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}"))
+    };
+    let headers = fieldcheck_media::upload::UploadHeaders {
+        content_range: get(header::CONTENT_RANGE),
+        upload_offset: get(header::HeaderName::from_static("upload-offset")),
+        upload_length: get(header::HeaderName::from_static("upload-length")),
+        content_length: get(header::CONTENT_LENGTH),
+    };
+    fieldcheck_media::upload::parse(headers, whole).map_err(ApiError::InvalidUpload)
 }
 
 /// `PUT /photos/{id}/content`: the whole photo, or one `Content-Range` chunk.

@@ -5,7 +5,9 @@
 
 pub mod exif;
 pub mod process;
+#[cfg(feature = "s3")]
 pub mod s3;
+pub mod upload;
 
 use std::path::{Path, PathBuf};
 
