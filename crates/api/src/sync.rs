@@ -115,22 +115,27 @@ pub async fn push(
         field_worker,
         clock_skew_secs,
     };
-    let mut results = Vec::with_capacity(req.mutations.len());
+    let mut ids = Vec::with_capacity(req.mutations.len());
+    let mut items = Vec::with_capacity(req.mutations.len());
     for raw in req.mutations {
-        let mutation_id = raw.get("mutation_id").cloned();
-        let outcome = match serde_path_to_error::deserialize::<_, Mutation>(raw) {
-            Ok(m) => sync::apply(&state.store, &who, m).await?,
-            Err(e) => Outcome::Rejected {
+        ids.push(raw.get("mutation_id").cloned());
+        items.push(
+            serde_path_to_error::deserialize::<_, Mutation>(raw).map_err(|e| Outcome::Rejected {
                 code: "invalid-mutation".into(),
                 detail: format!("{}: {}", e.path(), e.inner()),
                 errors: Vec::new(),
-            },
-        };
-        results.push(MutationResult {
+            }),
+        );
+    }
+    let outcomes = sync::apply_batch(&state.store, &who, items).await?;
+    let results: Vec<MutationResult> = ids
+        .into_iter()
+        .zip(outcomes)
+        .map(|(mutation_id, outcome)| MutationResult {
             mutation_id,
             outcome,
-        });
-    }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
 }
 

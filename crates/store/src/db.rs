@@ -90,6 +90,14 @@ impl Store {
             None => None,
         };
         let txn = self.db.begin().await?;
+        if self.backend == Backend::Postgres {
+            // Every writer takes the change-log counter's row lock first, before any row lock of
+            // its own. Triggers would take it anyway at the first tracked write, but by then the
+            // transaction may hold a household's row lock that another writer, already holding
+            // the counter, is waiting for: a deadlock. Taking it first gives one lock order.
+            txn.execute_unprepared("SELECT 1 FROM change_head WHERE id = 1 FOR UPDATE")
+                .await?;
+        }
         Ok(WriteTxn { txn, _gate: gate })
     }
 

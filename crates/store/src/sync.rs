@@ -529,14 +529,47 @@ pub struct Pusher<'a> {
     pub field_worker: bool,
 }
 
-/// Applies one mutation in its own transaction, exactly once.
+/// Applies one mutation, exactly once.
 pub async fn apply(store: &Store, who: &Pusher<'_>, m: Mutation) -> Result<Outcome, StoreError> {
+    let mut out = apply_batch(store, who, vec![Ok(m)]).await?;
+    Ok(out
+        .pop()
+        .unwrap_or_else(|| rejected("internal", "could not apply")))
+}
+
+/// Applies a push: each mutation inside its own savepoint of one transaction, so a rejected
+/// mutation leaves nothing behind while the others apply, and the whole batch costs one durable
+/// commit (acknowledged only after it). Items already refused while parsing pass through.
+pub async fn apply_batch(
+    store: &Store,
+    who: &Pusher<'_>,
+    items: Vec<Result<Mutation, Outcome>>,
+) -> Result<Vec<Outcome>, StoreError> {
+    let txn = store.write().await?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(match item {
+            Ok(m) => apply_one(&txn, who, &m).await?,
+            Err(refused) => refused,
+        });
+    }
+    txn.commit().await?;
+    Ok(out)
+}
+
+async fn apply_one(
+    txn: &sea_orm::DatabaseTransaction,
+    who: &Pusher<'_>,
+    m: &Mutation,
+) -> Result<Outcome, StoreError> {
+    use sea_orm::TransactionTrait;
     for attempt in 0..2 {
-        let txn = store.write().await?;
+        let sp = txn.begin().await?;
         if let Some(done) = sync_mutations::Entity::find_by_id(m.mutation_id)
-            .one(&*txn)
+            .one(&sp)
             .await?
         {
+            sp.rollback().await?;
             if done.user_id != who.user.0 {
                 return Ok(rejected(
                     "mutation-id-taken",
@@ -546,14 +579,18 @@ pub async fn apply(store: &Store, who: &Pusher<'_>, m: Mutation) -> Result<Outco
             let original: Value = serde_json::from_str(&done.result).unwrap_or(Value::Null);
             return Ok(Outcome::Duplicate { original });
         }
-        let outcome = match dispatch(&*txn, who, &m).await {
-            // A concurrent push created the same record first (PostgreSQL): start over, and the
-            // second attempt sees it.
-            Err(StoreError::Duplicate(_)) if attempt == 0 => continue,
+        let outcome = match dispatch(&sp, who, m).await {
+            // A concurrent push created the same record first (PostgreSQL): start over from the
+            // savepoint, and the second attempt sees it.
+            Err(StoreError::Duplicate(_)) if attempt == 0 => {
+                sp.rollback().await?;
+                continue;
+            }
             other => other?,
         };
         if matches!(outcome, Outcome::Rejected { .. }) {
             // Nothing of a rejected mutation is kept, so a corrected retry may reuse its id.
+            sp.rollback().await?;
             return Ok(outcome);
         }
         let record = sync_mutations::ActiveModel {
@@ -567,14 +604,14 @@ pub async fn apply(store: &Store, who: &Pusher<'_>, m: Mutation) -> Result<Outco
             received_at: Set(now()),
         };
         match sync_mutations::Entity::insert(record)
-            .exec_without_returning(&*txn)
+            .exec_without_returning(&sp)
             .await
         {
             Ok(_) => {
-                txn.commit().await?;
+                sp.commit().await?;
                 return Ok(outcome);
             }
-            // The same mutation committed concurrently (PostgreSQL): roll back, answer duplicate.
+            // The same mutation committed concurrently (PostgreSQL): undo, answer duplicate.
             Err(e)
                 if attempt == 0
                     && matches!(
@@ -582,6 +619,7 @@ pub async fn apply(store: &Store, who: &Pusher<'_>, m: Mutation) -> Result<Outco
                         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
                     ) =>
             {
+                sp.rollback().await?;
                 continue;
             }
             Err(e) => return Err(e.into()),
