@@ -227,12 +227,18 @@ fn sqlite_triggers() -> Vec<String> {
 }
 
 fn postgres_functions() -> Vec<String> {
+    // Numbers come from a sequence, but only while the transaction holds the counter row's lock
+    // (taken here, and first thing by every writer of the store), which it keeps until commit:
+    // so numbers are handed out in commit order. Updating the counter row instead would make the
+    // same order, but PostgreSQL keeps a row version per update, and a transaction writing a
+    // million rows would walk an ever longer chain of them.
     let mut out = vec![
+        "CREATE SEQUENCE fc_change_seq".to_owned(),
         "CREATE FUNCTION fc_record_change(p_entity text, p_id uuid, p_household uuid, p_village uuid, p_district text, p_user uuid, p_op text) \
-         RETURNS void AS $$ DECLARE s bigint; BEGIN \
-           UPDATE change_head SET seq = seq + 1 WHERE id = 1 RETURNING seq INTO s; \
+         RETURNS void AS $$ BEGIN \
+           PERFORM 1 FROM change_head WHERE id = 1 FOR UPDATE; \
            INSERT INTO changes (seq, entity, record_id, household_id, village_id, district_code, user_id, op, at) \
-           VALUES (s, p_entity, p_id, p_household, p_village, p_district, p_user, p_op, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')); \
+           VALUES (nextval('fc_change_seq'), p_entity, p_id, p_household, p_village, p_district, p_user, p_op, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')); \
          END $$ LANGUAGE plpgsql"
             .to_owned(),
     ];
@@ -498,6 +504,9 @@ impl MigrationTrait for Migration {
             .await?;
             db.execute_unprepared("UPDATE change_head SET seq = (SELECT COALESCE(MAX(seq), 0) FROM changes) WHERE id = 1").await?;
         }
+        if m.get_database_backend() == DatabaseBackend::Postgres {
+            db.execute_unprepared("SELECT setval('fc_change_seq', (SELECT COALESCE(MAX(seq), 0) + 1 FROM changes), false)").await?;
+        }
         Ok(())
     }
 
@@ -507,7 +516,7 @@ impl MigrationTrait for Migration {
             for (table, ..) in SOURCES {
                 db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS fc_chg_{table} ON {table}; DROP FUNCTION IF EXISTS fc_chg_{table}()")).await?;
             }
-            db.execute_unprepared("DROP TRIGGER IF EXISTS fc_chg_grants ON scope_grants; DROP FUNCTION IF EXISTS fc_chg_grants(); DROP FUNCTION IF EXISTS fc_record_change(text, uuid, uuid, uuid, text, uuid, text)").await?;
+            db.execute_unprepared("DROP TRIGGER IF EXISTS fc_chg_grants ON scope_grants; DROP FUNCTION IF EXISTS fc_chg_grants(); DROP FUNCTION IF EXISTS fc_record_change(text, uuid, uuid, uuid, text, uuid, text); DROP SEQUENCE IF EXISTS fc_change_seq").await?;
         } else {
             for (table, ..) in SOURCES {
                 for ev in ["ins", "upd", "del"] {

@@ -282,7 +282,9 @@ impl Config {
             let Some(rest) = name.strip_prefix("FIELDCHECK_") else {
                 continue;
             };
-            if rest == "CONFIG" || rest.starts_with("TEST_") {
+            // Variables of the development tooling (./dev, tests, benchmarks), not settings.
+            const TOOLING: [&str; 5] = ["TEST_", "SIM_", "FUZZ_", "GARAGE_", "BENCH_"];
+            if rest == "CONFIG" || TOOLING.iter().any(|p| rest.starts_with(p)) {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();

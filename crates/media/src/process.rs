@@ -85,6 +85,49 @@ pub fn hash_distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
 
+/// Decodes a large JPEG at a reduced scale (the IDCT computes 1/2, 1/4 or 1/8 of the pixels
+/// directly), never below the screen image's size: most of a phone photo's decoding cost is
+/// skipped, and no derivative loses detail. `None` for JPEGs too small to scale, and for
+/// baseline/progressive variants the scaling decoder does not take.
+fn scaled_jpeg(
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+) -> Result<Option<DynamicImage>, ProcessError> {
+    if width.max(height) < SCREEN_EDGE * 2 {
+        return Ok(None);
+    }
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    d.set_max_decoding_buffer_size(MAX_DECODE_BYTES as usize);
+    if d.read_info().is_err() {
+        return Ok(None);
+    }
+    // Ask for the smallest scale whose long edge still covers the screen image.
+    let factor = (width.max(height) / SCREEN_EDGE).clamp(1, 8);
+    let req = |v: u32| u16::try_from(v.div_ceil(factor)).unwrap_or(u16::MAX);
+    let (w, h) = match d.scale(req(width), req(height)) {
+        Ok(dims) => dims,
+        Err(_) => return Ok(None),
+    };
+    let pixels = d
+        .decode()
+        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    let Some(info) = d.info() else {
+        return Ok(None);
+    };
+    let (w, h) = (u32::from(w), u32::from(h));
+    let img = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => {
+            image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
+        }
+        jpeg_decoder::PixelFormat::L8 => {
+            image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+        }
+        jpeg_decoder::PixelFormat::L16 | jpeg_decoder::PixelFormat::CMYK32 => return Ok(None),
+    };
+    Ok(img)
+}
+
 fn ends_with_eoi(bytes: &[u8]) -> bool {
     let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
     end >= 2 && bytes[end - 2..end] == [0xFF, 0xD9]
@@ -117,15 +160,20 @@ pub fn process(bytes: &[u8], orientation: u16) -> Result<Processed, ProcessError
     if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
         return Err(ProcessError::TooLarge { width, height });
     }
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    limits.max_image_width = Some(20_000);
-    limits.max_image_height = Some(20_000);
-    decoder
-        .set_limits(limits)
-        .map_err(|_| ProcessError::TooLarge { width, height })?;
-    let img =
-        DynamicImage::from_decoder(decoder).map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    let img = match scaled_jpeg(bytes, width, height)? {
+        Some(img) => img,
+        None => {
+            let mut limits = Limits::default();
+            limits.max_alloc = Some(MAX_DECODE_BYTES);
+            limits.max_image_width = Some(20_000);
+            limits.max_image_height = Some(20_000);
+            decoder
+                .set_limits(limits)
+                .map_err(|_| ProcessError::TooLarge { width, height })?;
+            DynamicImage::from_decoder(decoder)
+                .map_err(|e| ProcessError::NotAnImage(e.to_string()))?
+        }
+    };
     // One decode; the screen image is made first and the thumbnail from it (cheaper, same look).
     let screen_src = img.resize(SCREEN_EDGE, SCREEN_EDGE, FilterType::Triangle);
     let screen_img = orient(screen_src, orientation);

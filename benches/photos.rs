@@ -1,0 +1,67 @@
+//! Photo-path benchmark (`cargo bench --bench photos`, or `bench/photos.sh` which also runs
+//! vipsthumbnail on the same files): 20 phone-size photos (about 10 MP, made from the test
+//! photographs) through the whole path — SHA-256, EXIF, decode, orientation, the 1280 px and
+//! 320 px derivatives encoded, the perceptual hash — one after another in one process.
+//! Writes the photos to `$BENCH_PHOTO_DIR` (default /tmp/fieldcheck-bench-photos) and prints the
+//! time per photo in milliseconds on the last line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sha2::{Digest, Sha256};
+use std::time::Instant;
+
+fn main() {
+    let dir = std::path::PathBuf::from(
+        std::env::var("BENCH_PHOTO_DIR").unwrap_or_else(|_| "/tmp/fieldcheck-bench-photos".into()),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos");
+    let mut sources: Vec<_> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    sources.sort();
+    let mut files = Vec::new();
+    for i in 0..20 {
+        let path = dir.join(format!("phone-{i:02}.jpg"));
+        if !path.exists() {
+            let src = &sources[i % sources.len()];
+            if src
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("phone"))
+            {
+                std::fs::copy(src, &path).unwrap();
+            } else {
+                // A 4000×2500 (10 MP) JPEG like a phone's, made from the photograph.
+                let img = image::open(src).unwrap().resize_exact(
+                    4000,
+                    2500,
+                    image::imageops::FilterType::Triangle,
+                );
+                let mut out = std::fs::File::create(&path).unwrap();
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+                    .encode_image(&img.to_rgb8())
+                    .unwrap();
+            }
+        }
+        files.push(path);
+    }
+    let photos: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let t = Instant::now();
+    for bytes in &photos {
+        let _sha = hex::encode(Sha256::digest(bytes));
+        let info = fieldcheck_media::exif::read(bytes)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let p = fieldcheck_media::process::process(bytes, info.orientation.max(1)).unwrap();
+        assert!(!p.thumb.is_empty() && !p.screen.is_empty());
+    }
+    let per_photo = t.elapsed().as_secs_f64() * 1e3 / photos.len() as f64;
+    println!(
+        "fieldcheck photo path: {} photos, {per_photo:.1} ms per photo",
+        photos.len()
+    );
+    println!("{per_photo:.3}");
+}
