@@ -56,6 +56,27 @@ fn orient(img: DynamicImage, orientation: u16) -> DynamicImage {
     }
 }
 
+/// Shrinks to fit `max_edge` on the long side (never enlarges), with fast_image_resize's SIMD
+/// bilinear convolution; falls back to `image`'s resizer for pixel types it does not take.
+fn shrink(img: &DynamicImage, max_edge: u32) -> DynamicImage {
+    let (w, h) = (img.width(), img.height());
+    let long = w.max(h);
+    if long <= max_edge {
+        return img.clone();
+    }
+    let scale = f64::from(max_edge) / f64::from(long);
+    let fit = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    let (nw, nh) = (fit(w), fit(h));
+    let mut dst = DynamicImage::new(nw, nh, img.color());
+    let options = fast_image_resize::ResizeOptions::new().resize_alg(
+        fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Bilinear),
+    );
+    match fast_image_resize::Resizer::new().resize(img, &mut dst, &options) {
+        Ok(()) => dst,
+        Err(_) => img.resize(nw, nh, FilterType::Triangle),
+    }
+}
+
 fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ProcessError> {
     let mut out = Vec::new();
     let rgb = img.to_rgb8();
@@ -175,9 +196,9 @@ pub fn process(bytes: &[u8], orientation: u16) -> Result<Processed, ProcessError
         }
     };
     // One decode; the screen image is made first and the thumbnail from it (cheaper, same look).
-    let screen_src = img.resize(SCREEN_EDGE, SCREEN_EDGE, FilterType::Triangle);
+    let screen_src = shrink(&img, SCREEN_EDGE);
     let screen_img = orient(screen_src, orientation);
-    let thumb_img = screen_img.resize(THUMB_EDGE, THUMB_EDGE, FilterType::Triangle);
+    let thumb_img = shrink(&screen_img, THUMB_EDGE);
     let (w, h) = match orientation {
         5..=8 => (height, width),
         _ => (width, height),
