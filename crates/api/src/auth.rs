@@ -396,15 +396,13 @@ pub async fn login(
             let user = UserId(a.row.id);
             let resp =
                 issue_pair(&state, &*txn, user, a.role, uuid::Uuid::now_v7(), device).await?;
-            fieldcheck_store::audit::append(
+            fieldcheck_store::audit::record(
                 &*txn,
-                fieldcheck_store::audit::AuditEvent {
-                    actor: Some(user),
-                    action: "auth.login",
-                    target_type: "user",
-                    target_id: user.to_string(),
-                    details: serde_json::json!({ "device": device }),
-                },
+                Some(user),
+                "auth.login",
+                "user",
+                user.to_string(),
+                serde_json::json!({ "device": device }),
             )
             .await?;
             txn.commit().await?;
@@ -474,15 +472,13 @@ pub async fn logout(
         users::family_of(&*txn, &token_hash(&body.into_inner()?.refresh_token)).await?
     {
         users::revoke_family(&*txn, family).await?;
-        fieldcheck_store::audit::append(
+        fieldcheck_store::audit::record(
             &*txn,
-            fieldcheck_store::audit::AuditEvent {
-                actor: Some(user),
-                action: "auth.logout",
-                target_type: "user",
-                target_id: user.to_string(),
-                details: serde_json::json!({}),
-            },
+            Some(user),
+            "auth.logout",
+            "user",
+            user.to_string(),
+            serde_json::json!({}),
         )
         .await?;
     }

@@ -334,15 +334,13 @@ async fn lookup_households(
     let txn = state.store.write().await?;
     let page =
         registry::list_households(&*txn, &p.scope, &filter, PageRequest::new(None, None)).await?;
-    audit::append(
+    audit::record(
         &*txn,
-        audit::AuditEvent {
-            actor: Some(p.user),
-            action: "pii.lookup",
-            target_type: "household",
-            target_id: "-".into(),
-            details: serde_json::json!({ "matches": page.items.len() }),
-        },
+        Some(p.user),
+        "pii.lookup",
+        "household",
+        "-",
+        serde_json::json!({ "matches": page.items.len() }),
     )
     .await?;
     txn.commit().await?;

@@ -87,6 +87,28 @@ pub async fn append(conn: &impl ConnectionTrait, event: AuditEvent<'_>) -> Resul
     Ok(seq)
 }
 
+/// Appends an event given field by field: the form every write path uses.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    actor: Option<UserId>,
+    action: &str,
+    target_type: &str,
+    target_id: impl ToString,
+    details: serde_json::Value,
+) -> Result<i64, StoreError> {
+    append(
+        conn,
+        AuditEvent {
+            actor,
+            action,
+            target_type,
+            target_id: target_id.to_string(),
+            details,
+        },
+    )
+    .await
+}
+
 /// The outcome of checking the whole chain.
 #[derive(Debug, serde::Serialize)]
 pub struct VerifyReport {

@@ -1665,24 +1665,22 @@ pub async fn import_households(store: &Store, path: &Path) -> Result<ImportOutco
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    audit::append(
+    audit::record(
         &*txn,
-        audit::AuditEvent {
-            actor: None,
-            action: "household.import",
-            target_type: "import",
-            target_id: file,
-            details: serde_json::json!({
-                "households_created": report.households_created,
-                "households_unchanged": report.households_unchanged,
-                "households_updated": report.households_updated,
-                "members_created": report.members_created,
-                "plans_created": report.plans_created,
-                "measures_created": report.measures_created,
-                "units_created": report.units_created,
-                "persons_created": report.persons_created,
-            }),
-        },
+        None,
+        "household.import",
+        "import",
+        file,
+        serde_json::json!({
+            "households_created": report.households_created,
+            "households_unchanged": report.households_unchanged,
+            "households_updated": report.households_updated,
+            "members_created": report.members_created,
+            "plans_created": report.plans_created,
+            "measures_created": report.measures_created,
+            "units_created": report.units_created,
+            "persons_created": report.persons_created,
+        }),
     )
     .await?;
     txn.commit().await?;

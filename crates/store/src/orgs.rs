@@ -204,15 +204,13 @@ pub async fn create_unit(
     .insert(conn)
     .await?;
     set_villages(conn, u.id, &input.village_ids).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "unit.create",
-            target_type: "unit",
-            target_id: u.id.to_string(),
-            details: serde_json::json!({}),
-        },
+        actor,
+        "unit.create",
+        "unit",
+        u.id.to_string(),
+        serde_json::json!({}),
     )
     .await?;
     unit_dto(conn, u).await
@@ -257,15 +255,13 @@ pub async fn update_unit(
     if let Some(v) = &patch.village_ids {
         set_villages(conn, u.id, v).await?;
     }
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "unit.update",
-            target_type: "unit",
-            target_id: u.id.to_string(),
-            details: serde_json::json!({ "version": version }),
-        },
+        actor,
+        "unit.update",
+        "unit",
+        u.id.to_string(),
+        serde_json::json!({ "version": version }),
     )
     .await?;
     unit_dto(conn, u).await
@@ -403,15 +399,13 @@ pub async fn create_person(
     }
     .insert(conn)
     .await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "person.create",
-            target_type: "person",
-            target_id: p.id.to_string(),
-            details: serde_json::json!({}),
-        },
+        actor,
+        "person.create",
+        "person",
+        p.id.to_string(),
+        serde_json::json!({}),
     )
     .await?;
     Ok(p.into())
@@ -457,15 +451,13 @@ pub async fn update_person(
     am.version = Set(version);
     am.updated_at = Set(now());
     let p = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "person.update",
-            target_type: "person",
-            target_id: p.id.to_string(),
-            details: serde_json::json!({ "version": version }),
-        },
+        actor,
+        "person.update",
+        "person",
+        p.id.to_string(),
+        serde_json::json!({ "version": version }),
     )
     .await?;
     Ok(p.into())
@@ -618,15 +610,13 @@ pub async fn create_assessee(
     }
     .insert(conn)
     .await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "assessee.create",
-            target_type: "assessee",
-            target_id: a.id.to_string(),
-            details: serde_json::json!({ "kind": a.kind }),
-        },
+        actor,
+        "assessee.create",
+        "assessee",
+        a.id.to_string(),
+        serde_json::json!({ "kind": a.kind }),
     )
     .await?;
     Ok(a.into())
@@ -665,15 +655,13 @@ pub async fn update_assessee(
     am.version = Set(version);
     am.updated_at = Set(now());
     let a = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "assessee.update",
-            target_type: "assessee",
-            target_id: a.id.to_string(),
-            details: serde_json::json!({ "version": version }),
-        },
+        actor,
+        "assessee.update",
+        "assessee",
+        a.id.to_string(),
+        serde_json::json!({ "version": version }),
     )
     .await?;
     Ok(a.into())

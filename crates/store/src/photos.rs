@@ -341,15 +341,13 @@ pub async fn complete(
     am.version = Set(version);
     am.updated_at = Set(now());
     let updated = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor: Some(UserId(updated.user_id)),
-            action: "photo.store",
-            target_type: "photo",
-            target_id: id.to_string(),
-            details: serde_json::json!({ "flags": names, "size": facts.size_bytes }),
-        },
+        Some(UserId(updated.user_id)),
+        "photo.store",
+        "photo",
+        id.to_string(),
+        serde_json::json!({ "flags": names, "size": facts.size_bytes }),
     )
     .await?;
     Ok(updated)
@@ -379,19 +377,17 @@ pub async fn review(
     am.version = Set(version);
     am.updated_at = Set(now());
     let p = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor: Some(by),
-            action: if accept {
-                "photo.accept"
-            } else {
-                "photo.reject"
-            },
-            target_type: "photo",
-            target_id: id.to_string(),
-            details: serde_json::json!({ "reason": reason }),
+        Some(by),
+        if accept {
+            "photo.accept"
+        } else {
+            "photo.reject"
         },
+        "photo",
+        id.to_string(),
+        serde_json::json!({ "reason": reason }),
     )
     .await?;
     Ok(p)
@@ -440,15 +436,13 @@ pub async fn mark_missing(
     am.version = Set(version);
     am.updated_at = Set(now());
     am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor: None,
-            action: "photo.objects_missing",
-            target_type: "photo",
-            target_id: id.to_string(),
-            details: serde_json::json!({}),
-        },
+        None,
+        "photo.objects_missing",
+        "photo",
+        id.to_string(),
+        serde_json::json!({}),
     )
     .await?;
     Ok(())

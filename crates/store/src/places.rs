@@ -220,15 +220,13 @@ pub async fn create(
     }
     .insert(conn)
     .await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "place.create",
-            target_type: "place",
-            target_id: m.id.to_string(),
-            details: serde_json::json!({ "code": m.code }),
-        },
+        actor,
+        "place.create",
+        "place",
+        m.id.to_string(),
+        serde_json::json!({ "code": m.code }),
     )
     .await?;
     Ok(m.into())
@@ -268,15 +266,13 @@ pub async fn update(
     am.version = Set(version);
     am.updated_at = Set(now());
     let m = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "place.update",
-            target_type: "place",
-            target_id: m.id.to_string(),
-            details: serde_json::json!({ "version": version }),
-        },
+        actor,
+        "place.update",
+        "place",
+        m.id.to_string(),
+        serde_json::json!({ "version": version }),
     )
     .await?;
     Ok(m.into())

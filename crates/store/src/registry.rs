@@ -378,13 +378,14 @@ pub async fn get_household(
         None => None,
     };
     if ids == IdNumbers::Revealed {
-        audit::append(conn, audit::AuditEvent {
+        audit::record(
+            conn,
             actor,
-            action: "pii.reveal",
-            target_type: "household",
-            target_id: h.id.to_string(),
-            details: serde_json::json!({ "fields": ["members.id_number"], "members": ms.len() }),
-        })
+            "pii.reveal",
+            "household",
+            h.id.to_string(),
+            serde_json::json!({ "fields": ["members.id_number"], "members": ms.len() }),
+        )
         .await?;
     }
     let members = ms
@@ -562,15 +563,13 @@ pub async fn create_household(
             IdNumbers::Masked,
         )?);
     }
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "household.create",
-            target_type: "household",
-            target_id: h.id.to_string(),
-            details: serde_json::json!({ "members": members.len() }),
-        },
+        actor,
+        "household.create",
+        "household",
+        h.id.to_string(),
+        serde_json::json!({ "members": members.len() }),
     )
     .await?;
     Ok(HouseholdDetail {
@@ -649,15 +648,13 @@ pub async fn update_household(
     am.version = Set(version);
     am.updated_at = Set(now());
     let h = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "household.update",
-            target_type: "household",
-            target_id: h.id.to_string(),
-            details: serde_json::json!({ "fields": changed, "version": version }),
-        },
+        actor,
+        "household.update",
+        "household",
+        h.id.to_string(),
+        serde_json::json!({ "fields": changed, "version": version }),
     )
     .await?;
     get_household(conn, pii, scope, id, IdNumbers::Masked, actor).await
@@ -695,15 +692,13 @@ pub async fn add_member(
         return Err(ValidationErrors::default().into());
     };
     let m = insert_member(conn, h.id, row).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "member.create",
-            target_type: "member",
-            target_id: m.id.to_string(),
-            details: serde_json::json!({ "household": h.id }),
-        },
+        actor,
+        "member.create",
+        "member",
+        m.id.to_string(),
+        serde_json::json!({ "household": h.id }),
     )
     .await?;
     member_dto(pii, m, IdNumbers::Masked)
@@ -756,15 +751,13 @@ pub async fn update_member(
     am.version = Set(version);
     am.updated_at = Set(now());
     let m = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "member.update",
-            target_type: "member",
-            target_id: m.id.to_string(),
-            details: serde_json::json!({ "version": version }),
-        },
+        actor,
+        "member.update",
+        "member",
+        m.id.to_string(),
+        serde_json::json!({ "version": version }),
     )
     .await?;
     member_dto(pii, m, IdNumbers::Masked)
@@ -976,15 +969,13 @@ pub async fn create_plan(
     for (m, d) in input.measures.into_iter().zip(descriptions) {
         ms.push(insert_measure(conn, p.id, m, d.unwrap_or_default()).await?);
     }
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "plan.create",
-            target_type: "plan",
-            target_id: p.id.to_string(),
-            details: serde_json::json!({ "household": p.household_id, "year": p.year }),
-        },
+        actor,
+        "plan.create",
+        "plan",
+        p.id.to_string(),
+        serde_json::json!({ "household": p.household_id, "year": p.year }),
     )
     .await?;
     Ok(plan_dto(p, ms))
@@ -1013,15 +1004,13 @@ pub async fn update_plan(
     am.version = Set(version);
     am.updated_at = Set(now());
     let p = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "plan.update",
-            target_type: "plan",
-            target_id: p.id.to_string(),
-            details: serde_json::json!({ "version": version }),
-        },
+        actor,
+        "plan.update",
+        "plan",
+        p.id.to_string(),
+        serde_json::json!({ "version": version }),
     )
     .await?;
     let ms = measures_of(conn, p.id).await?;
@@ -1045,15 +1034,13 @@ pub async fn add_measure(
     let d = validate_measure(&input, &mut errors);
     errors.into_result()?;
     let m = insert_measure(conn, p.id, input, d.unwrap_or_default()).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "measure.create",
-            target_type: "measure",
-            target_id: m.id.to_string(),
-            details: serde_json::json!({ "plan": p.id }),
-        },
+        actor,
+        "measure.create",
+        "measure",
+        m.id.to_string(),
+        serde_json::json!({ "plan": p.id }),
     )
     .await?;
     Ok(m.into())
@@ -1136,15 +1123,13 @@ pub async fn update_measure(
     am.version = Set(version);
     am.updated_at = Set(now());
     let m = am.update(conn).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "measure.update",
-            target_type: "measure",
-            target_id: m.id.to_string(),
-            details: serde_json::json!({ "version": version }),
-        },
+        actor,
+        "measure.update",
+        "measure",
+        m.id.to_string(),
+        serde_json::json!({ "version": version }),
     )
     .await?;
     Ok(m.into())

@@ -1138,13 +1138,7 @@ async fn update_household(
         am.version = Set(version);
         am.updated_at = Set(now());
         record = to_json(Household::from(am.update(conn).await?));
-        crate::audit::append(conn, crate::audit::AuditEvent {
-            actor: Some(who.user),
-            action: "sync.household.update",
-            target_type: "household",
-            target_id: m.record_id.to_string(),
-            details: json!({ "fields": applied, "version": version, "mutation": m.mutation_id, "device": who.device }),
-        })
+        crate::audit::record(conn, Some(who.user), "sync.household.update", "household", m.record_id.to_string(), json!({ "fields": applied, "version": version, "mutation": m.mutation_id, "device": who.device }))
         .await?;
     }
     for f in &conflicted {
@@ -1223,13 +1217,7 @@ async fn update_measure(
             am.version = Set(version);
             am.updated_at = Set(now());
             let updated = am.update(conn).await?;
-            crate::audit::append(conn, crate::audit::AuditEvent {
-                actor: Some(who.user),
-                action: "sync.measure.update",
-                target_type: "measure",
-                target_id: m.record_id.to_string(),
-                details: json!({ "fields": ["status"], "version": version, "mutation": m.mutation_id, "device": who.device }),
-            })
+            crate::audit::record(conn, Some(who.user), "sync.measure.update", "measure", m.record_id.to_string(), json!({ "fields": ["status"], "version": version, "mutation": m.mutation_id, "device": who.device }))
             .await?;
             Ok(Outcome::Applied {
                 version,
@@ -1347,15 +1335,13 @@ pub async fn resolve_conflict(
         if take_device { "device" } else { "server" }.to_owned(),
     ));
     let c = am.update(conn).await?;
-    crate::audit::append(
+    crate::audit::record(
         conn,
-        crate::audit::AuditEvent {
-            actor: Some(by),
-            action: "sync.conflict.resolve",
-            target_type: &c.entity,
-            target_id: c.record_id.to_string(),
-            details: json!({ "field": c.field, "resolution": c.resolution }),
-        },
+        Some(by),
+        "sync.conflict.resolve",
+        &c.entity,
+        c.record_id.to_string(),
+        json!({ "field": c.field, "resolution": c.resolution }),
     )
     .await?;
     Ok(c)

@@ -325,15 +325,13 @@ pub async fn create(
     let households: Vec<Uuid> = input.household_ids.iter().map(|h| h.0).collect();
     set_grants(conn, u.id, grant::VILLAGE, &villages).await?;
     set_grants(conn, u.id, grant::HOUSEHOLD, &households).await?;
-    audit::append(
+    audit::record(
         conn,
-        audit::AuditEvent {
-            actor,
-            action: "user.create",
-            target_type: "user",
-            target_id: u.id.to_string(),
-            details: serde_json::json!({ "role": u.role }),
-        },
+        actor,
+        "user.create",
+        "user",
+        u.id.to_string(),
+        serde_json::json!({ "role": u.role }),
     )
     .await?;
     user_dto(conn, u).await
@@ -412,13 +410,18 @@ pub async fn update(
     if disabling || patch.password.is_some() {
         revoke_all(conn, UserId(u.id)).await?;
     }
-    audit::append(conn, audit::AuditEvent {
+    audit::record(
+        conn,
         actor,
-        action: if disabling { "user.disable" } else { "user.update" },
-        target_type: "user",
-        target_id: u.id.to_string(),
-        details: serde_json::json!({ "version": version, "password_changed": patch.password.is_some() }),
-    })
+        if disabling {
+            "user.disable"
+        } else {
+            "user.update"
+        },
+        "user",
+        u.id.to_string(),
+        serde_json::json!({ "version": version, "password_changed": patch.password.is_some() }),
+    )
     .await?;
     user_dto(conn, u).await
 }
@@ -525,22 +528,6 @@ pub async fn family_of(
         .one(conn)
         .await?
         .map(|r| (UserId(r.user_id), r.family_id)))
-}
-
-/// Revokes all of a user's tokens on one device, or on all devices.
-pub async fn revoke_device(
-    conn: &impl ConnectionTrait,
-    user: UserId,
-    device_id: &str,
-) -> Result<u64, StoreError> {
-    let r = refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now()))
-        .filter(refresh_tokens::Column::UserId.eq(user.0))
-        .filter(refresh_tokens::Column::DeviceId.eq(device_id))
-        .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(r.rows_affected)
 }
 
 /// Revokes all of a user's tokens.
