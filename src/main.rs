@@ -257,6 +257,7 @@ async fn user_command(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
                     role,
                     district_code: district,
                     assessee_id: None,
+                    unit_id: None,
                     village_ids: vec![],
                     household_ids: vec![],
                 },

@@ -8,6 +8,9 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_foundation;
 mod m20261125_000002_sync;
 mod m20261125_000003_photos;
+mod m20261125_000004_assessment;
+
+pub use m20261125_000004_assessment::LOCKED_MESSAGE;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -19,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_sync::Migration),
             Box::new(m20261125_000003_photos::Migration),
+            Box::new(m20261125_000004_assessment::Migration),
         ]
     }
 }

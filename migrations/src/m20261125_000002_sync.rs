@@ -116,7 +116,16 @@ enum Measures {
 
 /// How each table's rows map to change-log columns: (table, entity, household expr, village
 /// expr, district expr, user expr), with `R.` standing for the row (NEW or OLD).
-const SOURCES: &[(&str, &str, &str, &str, &str, &str)] = &[
+pub(crate) type ChangeSource = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const SOURCES: &[ChangeSource] = &[
     ("places", "place", "NULL", "NULL", "NULL", "NULL"),
     ("units", "unit", "NULL", "NULL", "NULL", "NULL"),
     ("persons", "person", "NULL", "NULL", "NULL", "NULL"),
@@ -171,6 +180,23 @@ const SOURCES: &[(&str, &str, &str, &str, &str, &str)] = &[
 ];
 
 fn sqlite_triggers() -> Vec<String> {
+    let mut out = sqlite_table_triggers(SOURCES);
+    // Scope changes: the households a grant adds or removes reach that user alone.
+    for (event, row) in [("INSERT", "NEW"), ("DELETE", "OLD")] {
+        out.push(format!(
+            "CREATE TRIGGER fc_chg_grants_{ev} AFTER {event} ON scope_grants BEGIN \
+             INSERT INTO changes (seq, entity, record_id, household_id, village_id, district_code, user_id, op, at) \
+             SELECT (SELECT seq FROM change_head WHERE id = 1) + ROW_NUMBER() OVER (ORDER BY h.id), 'household', h.id, h.id, h.village_id, h.district_code, {row}.user_id, 'upsert', strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             FROM households h WHERE ({row}.kind = 'household' AND h.id = {row}.target_id) OR ({row}.kind = 'village' AND h.village_id = {row}.target_id); \
+             UPDATE change_head SET seq = (SELECT COALESCE(MAX(seq), 0) FROM changes) WHERE id = 1; END",
+            ev = event.to_lowercase()
+        ));
+    }
+    out
+}
+
+/// SQLite triggers that write each table's inserts, updates and deletes to the change log.
+pub(crate) fn sqlite_table_triggers(sources: &[ChangeSource]) -> Vec<String> {
     let mut out = Vec::new();
     let insert = |entity: &str, row: &str, h: &str, v: &str, d: &str, u: &str, op: &str| {
         let f = |e: &str| e.replace("R.", &format!("{row}."));
@@ -185,7 +211,7 @@ fn sqlite_triggers() -> Vec<String> {
             u = f(u),
         )
     };
-    for (table, entity, h, v, d, u) in SOURCES {
+    for (table, entity, h, v, d, u) in sources {
         out.push(format!(
             "CREATE TRIGGER fc_chg_{table}_ins AFTER INSERT ON {table} BEGIN {} END",
             insert(entity, "NEW", h, v, d, u, "upsert")
@@ -212,17 +238,6 @@ fn sqlite_triggers() -> Vec<String> {
             insert(entity, "OLD", h, v, d, u, "delete")
         ));
     }
-    // Scope changes: the households a grant adds or removes reach that user alone.
-    for (event, row) in [("INSERT", "NEW"), ("DELETE", "OLD")] {
-        out.push(format!(
-            "CREATE TRIGGER fc_chg_grants_{ev} AFTER {event} ON scope_grants BEGIN \
-             INSERT INTO changes (seq, entity, record_id, household_id, village_id, district_code, user_id, op, at) \
-             SELECT (SELECT seq FROM change_head WHERE id = 1) + ROW_NUMBER() OVER (ORDER BY h.id), 'household', h.id, h.id, h.village_id, h.district_code, {row}.user_id, 'upsert', strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-             FROM households h WHERE ({row}.kind = 'household' AND h.id = {row}.target_id) OR ({row}.kind = 'village' AND h.village_id = {row}.target_id); \
-             UPDATE change_head SET seq = (SELECT COALESCE(MAX(seq), 0) FROM changes) WHERE id = 1; END",
-            ev = event.to_lowercase()
-        ));
-    }
     out
 }
 
@@ -242,7 +257,24 @@ fn postgres_functions() -> Vec<String> {
          END $$ LANGUAGE plpgsql"
             .to_owned(),
     ];
-    for (table, entity, h, v, d, u) in SOURCES {
+    out.extend(postgres_table_triggers(SOURCES));
+    out.push(
+        "CREATE FUNCTION fc_chg_grants() RETURNS trigger AS $$ DECLARE g record; h record; BEGIN \
+         IF TG_OP = 'DELETE' THEN g := OLD; ELSE g := NEW; END IF; \
+         FOR h IN SELECT id, village_id, district_code FROM households \
+             WHERE (g.kind = 'household' AND id = g.target_id) OR (g.kind = 'village' AND village_id = g.target_id) ORDER BY id LOOP \
+           PERFORM fc_record_change('household', h.id, h.id, h.village_id, h.district_code, g.user_id, 'upsert'); \
+         END LOOP; RETURN g; END $$ LANGUAGE plpgsql"
+            .to_owned(),
+    );
+    out.push("CREATE TRIGGER fc_chg_grants AFTER INSERT OR DELETE ON scope_grants FOR EACH ROW EXECUTE FUNCTION fc_chg_grants()".to_owned());
+    out
+}
+
+/// PostgreSQL trigger functions that write each table's changes to the change log.
+pub(crate) fn postgres_table_triggers(sources: &[ChangeSource]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, entity, h, v, d, u) in sources {
         let call = |row: &str, op: &str| {
             let f = |e: &str| e.replace("R.", &format!("{row}."));
             format!(
@@ -270,16 +302,6 @@ fn postgres_functions() -> Vec<String> {
             "CREATE TRIGGER fc_chg_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION fc_chg_{table}()"
         ));
     }
-    out.push(
-        "CREATE FUNCTION fc_chg_grants() RETURNS trigger AS $$ DECLARE g record; h record; BEGIN \
-         IF TG_OP = 'DELETE' THEN g := OLD; ELSE g := NEW; END IF; \
-         FOR h IN SELECT id, village_id, district_code FROM households \
-             WHERE (g.kind = 'household' AND id = g.target_id) OR (g.kind = 'village' AND village_id = g.target_id) ORDER BY id LOOP \
-           PERFORM fc_record_change('household', h.id, h.id, h.village_id, h.district_code, g.user_id, 'upsert'); \
-         END LOOP; RETURN g; END $$ LANGUAGE plpgsql"
-            .to_owned(),
-    );
-    out.push("CREATE TRIGGER fc_chg_grants AFTER INSERT OR DELETE ON scope_grants FOR EACH ROW EXECUTE FUNCTION fc_chg_grants()".to_owned());
     out
 }
 

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod assessment;
 mod auth;
 mod contract;
 mod errors;

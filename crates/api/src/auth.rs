@@ -234,7 +234,15 @@ macro_rules! permissions {
         }
     )*};
 }
-permissions!(EditRegistry, EditAssessees, ManageUsers);
+permissions!(
+    EditRegistry,
+    EditAssessees,
+    ManageUsers,
+    ManageCycles,
+    Score,
+    SubmitSelfReport,
+    RecordResponses
+);
 
 /// A caller whose role may take `P`'s action. Extracted before the body, so a caller without
 /// the permission gets 403 whatever it sent.

@@ -94,6 +94,17 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after: u64,
     },
+    /// The assessment cycle is approved: its records no longer change.
+    #[error("the assessment cycle is approved; its records no longer change")]
+    Locked,
+    /// A workflow rule refuses the request (wrong step, conflict of interest, …).
+    #[error("{detail}")]
+    Refused {
+        /// Stable problem code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
     /// A dependency is down.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -129,6 +140,8 @@ impl ApiError {
             ApiError::MissingReference(_) => "missing-reference",
             ApiError::TooManyAttempts { .. } => "too-many-attempts",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Locked => "cycle-locked",
+            ApiError::Refused { code, .. } => code,
             ApiError::Internal(_) => "internal",
         }
     }
@@ -158,6 +171,13 @@ impl ApiError {
             ApiError::MissingReference(_) => "Referenced record not found",
             ApiError::TooManyAttempts { .. } => "Too many attempts",
             ApiError::Unavailable(_) => "Service unavailable",
+            ApiError::Locked => "The assessment cycle is locked",
+            ApiError::Refused { code, .. } => match *code {
+                "conflict-of-interest" => "Conflict of interest",
+                "not-commissioned" => "Not commissioned for this assessee",
+                "already-submitted" => "Already submitted",
+                _ => "Not allowed at this step of the cycle",
+            },
             ApiError::Internal(_) => "Internal error",
         }
     }
@@ -205,7 +225,13 @@ impl ResponseError for ApiError {
             }
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ApiError::Duplicate(_) | ApiError::OffsetMismatch { .. } => StatusCode::CONFLICT,
+            ApiError::Duplicate(_) | ApiError::OffsetMismatch { .. } | ApiError::Locked => {
+                StatusCode::CONFLICT
+            }
+            ApiError::Refused { code, .. } => match *code {
+                "conflict-of-interest" | "not-commissioned" => StatusCode::FORBIDDEN,
+                _ => StatusCode::CONFLICT,
+            },
             ApiError::InvalidUpload(_) => StatusCode::BAD_REQUEST,
             ApiError::HashMismatch | ApiError::NotAnImage(_) | ApiError::ImageTooLarge { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -275,6 +301,8 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate(what) => ApiError::Duplicate(what),
             StoreError::MissingReference(what) => ApiError::MissingReference(what),
             StoreError::Invalid(v) => ApiError::Validation(v),
+            StoreError::Locked => ApiError::Locked,
+            StoreError::Refused { code, detail } => ApiError::Refused { code, detail },
             other => ApiError::internal(other),
         }
     }

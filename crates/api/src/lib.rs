@@ -3,6 +3,7 @@
 //! port 0 and talk to the real app.
 #![forbid(unsafe_code)]
 
+pub mod assessment;
 pub mod auth;
 pub mod config;
 pub mod error;

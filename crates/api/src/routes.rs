@@ -19,6 +19,7 @@ type State = web::Data<AppState>;
 
 /// Every route: method, path (OpenAPI syntax) and handler.
 pub fn table() -> Vec<(Method, &'static str, Route)> {
+    use crate::assessment as a;
     use Method as M;
     vec![
         (M::GET, "/livez", web::get().to(livez)),
@@ -91,6 +92,120 @@ pub fn table() -> Vec<(Method, &'static str, Route)> {
             M::POST,
             "/sync/conflicts/{id}/resolve",
             web::post().to(crate::sync::resolve),
+        ),
+        (M::GET, "/templates", web::get().to(a::list_templates)),
+        (M::POST, "/templates", web::post().to(a::create_template)),
+        (M::GET, "/cycles", web::get().to(a::list_cycles)),
+        (M::POST, "/cycles", web::post().to(a::create_cycle)),
+        (M::GET, "/cycles/{id}", web::get().to(a::get_cycle)),
+        (
+            M::POST,
+            "/cycles/{id}/transition",
+            web::post().to(a::transition),
+        ),
+        (
+            M::GET,
+            "/cycles/{id}/self-reports",
+            web::get().to(a::list_self_reports),
+        ),
+        (
+            M::POST,
+            "/cycles/{id}/self-reports",
+            web::post().to(a::submit_self_report),
+        ),
+        (
+            M::POST,
+            "/self-reports/{id}/return",
+            web::post().to(a::return_self_report),
+        ),
+        (
+            M::POST,
+            "/cycles/{id}/commissions",
+            web::post().to(a::commission),
+        ),
+        (M::GET, "/cycles/{id}/scores", web::get().to(a::list_scores)),
+        (
+            M::POST,
+            "/cycles/{id}/scores",
+            web::post().to(a::record_score),
+        ),
+        (
+            M::POST,
+            "/cycles/{id}/aggregate",
+            web::post().to(a::aggregate),
+        ),
+        (M::POST, "/cycles/{id}/decisions", web::post().to(a::decide)),
+        (M::GET, "/cycles/{id}/results", web::get().to(a::results)),
+        (
+            M::GET,
+            "/cycles/{id}/results.csv",
+            web::get().to(a::results_csv),
+        ),
+        (
+            M::GET,
+            "/cycles/{id}/results.xlsx",
+            web::get().to(a::results_xlsx),
+        ),
+        (M::GET, "/cycles/{id}/progress", web::get().to(a::progress)),
+        (
+            M::GET,
+            "/cycles/{id}/satisfaction",
+            web::get().to(a::satisfaction),
+        ),
+        (
+            M::POST,
+            "/cycles/{id}/samples",
+            web::post().to(a::draw_sample),
+        ),
+        (M::GET, "/samples/{id}", web::get().to(a::get_sample)),
+        (
+            M::GET,
+            "/samples/{id}/verify",
+            web::get().to(a::verify_sample),
+        ),
+        (M::GET, "/assignments", web::get().to(a::list_assignments)),
+        (
+            M::POST,
+            "/assignments",
+            web::post().to(a::create_assignment),
+        ),
+        (
+            M::GET,
+            "/questionnaires",
+            web::get().to(a::list_questionnaires),
+        ),
+        (
+            M::POST,
+            "/questionnaires",
+            web::post().to(a::create_questionnaire),
+        ),
+        (
+            M::GET,
+            "/questionnaires/{id}",
+            web::get().to(a::get_questionnaire),
+        ),
+        (M::GET, "/responses", web::get().to(a::list_responses)),
+        (M::POST, "/responses", web::post().to(a::submit_response)),
+        (M::GET, "/responses/{id}", web::get().to(a::get_response)),
+        (
+            M::GET,
+            "/responses/{id}/versions",
+            web::get().to(a::response_versions),
+        ),
+        (
+            M::POST,
+            "/responses/{id}/return",
+            web::post().to(a::return_response),
+        ),
+        (
+            M::POST,
+            "/visits/{id}/return",
+            web::post().to(a::return_visit),
+        ),
+        (
+            M::GET,
+            "/visits/{id}/versions",
+            web::get().to(a::visit_versions),
         ),
         (M::GET, "/photos", web::get().to(crate::media::list)),
         (M::GET, "/photos/{id}", web::get().to(crate::media::get)),

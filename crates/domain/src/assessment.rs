@@ -40,6 +40,32 @@ pub struct TemplateItem {
     /// Guidance for evaluators.
     #[serde(default)]
     pub guidance: String,
+    /// What a computed item is computed from (required when `method` is `computed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ComputedSource>,
+}
+
+/// The data a computed item is computed from; its score is the item's maximum times a rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComputedSource {
+    /// Share of survey responses about the assessee that are satisfied.
+    Satisfaction,
+    /// Share of the assessee's registered households that have exited poverty.
+    PovertyExits,
+    /// Share of the assessee's sampled households that have a survey response.
+    SurveyCoverage,
+}
+
+/// A computed item's score: the item's maximum times `numerator / denominator`, rounded half up;
+/// 0 when there is nothing to compute from.
+pub fn computed_score(max: Tenths, numerator: u64, denominator: u64) -> Tenths {
+    if denominator == 0 {
+        return 0;
+    }
+    let numerator = numerator.min(denominator);
+    let scaled = 2 * u64::from(max.max(0).unsigned_abs()) * numerator + denominator;
+    (scaled / (2 * denominator)) as Tenths
 }
 
 /// A category (大类) of a score sheet.
@@ -108,6 +134,19 @@ impl Template {
                         "duplicate-code",
                         "codes are unique in a template",
                     );
+                }
+                match (item.method, item.source) {
+                    (ScoringMethod::Computed, None) => errors.add(
+                        format!("{at}.source"),
+                        "required",
+                        "a computed item says what it is computed from",
+                    ),
+                    (m, Some(_)) if m != ScoringMethod::Computed => errors.add(
+                        format!("{at}.source"),
+                        "not-computed",
+                        "only computed items have a source",
+                    ),
+                    _ => {}
                 }
                 if item.max_tenths <= 0 {
                     errors.add(
@@ -279,6 +318,12 @@ pub fn check_score(score: Tenths, max: Tenths) -> Result<(), ValidationErrors> {
     Ok(())
 }
 
+/// Whether an evaluator employed by `evaluator_unit` would score an assessee it is tied to: the
+/// assessee's own unit, a responsible person's unit, or a unit paired with the assessee's villages.
+pub fn conflict_of_interest(evaluator_unit: Option<uuid::Uuid>, tied_units: &[uuid::Uuid]) -> bool {
+    evaluator_unit.is_some_and(|u| tied_units.contains(&u))
+}
+
 /// The grade (考核等次).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -405,7 +450,46 @@ mod tests {
             max_tenths: max,
             method: ScoringMethod::OnsiteInspection,
             guidance: String::new(),
+            source: None,
         }
+    }
+
+    #[test]
+    fn an_evaluator_never_scores_its_own_unit() {
+        let (a, b) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+        assert!(conflict_of_interest(Some(a), &[b, a]));
+        assert!(!conflict_of_interest(Some(a), &[b]));
+        assert!(!conflict_of_interest(None, &[a, b]));
+    }
+
+    #[test]
+    fn computed_scores_scale_the_maximum_and_never_exceed_it() {
+        assert_eq!(computed_score(150, 0, 0), 0);
+        assert_eq!(computed_score(150, 1, 2), 75);
+        assert_eq!(computed_score(100, 2, 3), 67);
+        assert_eq!(computed_score(100, 1, 3), 33);
+        assert_eq!(computed_score(100, 5, 3), 100);
+        for d in 1..50u64 {
+            for n in 0..=d {
+                let s = computed_score(150, n, d);
+                assert!((0..=150).contains(&s));
+            }
+        }
+    }
+
+    #[test]
+    fn a_computed_item_needs_a_source_and_only_it() {
+        let mut t = default_templates().unwrap().remove(0);
+        t.categories[0].items[0].source = None;
+        let e = t.validate().unwrap_err();
+        assert!(
+            e.0.iter()
+                .any(|f| f.code == "required" && f.field.ends_with(".source"))
+        );
+        let mut t = default_templates().unwrap().remove(0);
+        t.categories[0].items[1].source = Some(ComputedSource::Satisfaction);
+        let e = t.validate().unwrap_err();
+        assert!(e.0.iter().any(|f| f.code == "not-computed"));
     }
 
     #[test]

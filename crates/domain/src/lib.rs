@@ -10,6 +10,7 @@ pub mod geo;
 pub mod ids;
 pub mod national_id;
 pub mod place;
+pub mod questionnaire;
 pub mod role;
 pub mod sync;
 pub mod validation;

@@ -19,6 +19,8 @@ pub enum Role {
     Surveyor,
     /// An assessee submitting its own self-report.
     Assessee,
+    /// A commissioned third-party evaluator: scores only the assessees it was commissioned for.
+    Evaluator,
 }
 
 /// A kind of action that needs a role's permission.
@@ -44,6 +46,18 @@ pub enum Action {
     ReadOriginals,
     /// Accept or reject evidence.
     ReviewEvidence,
+    /// Run assessment cycles: templates, steps, assignments, samples, commissions, decisions.
+    ManageCycles,
+    /// Score assessees' items (office, or a commissioned third party within its commission).
+    Score,
+    /// Read cycles, score sheets, results and progress (within scope).
+    ReadAssessment,
+    /// Submit the assessee's own self-report.
+    SubmitSelfReport,
+    /// Record survey responses on households in scope.
+    RecordResponses,
+    /// Read individual survey responses; never an assessee, so households can answer frankly.
+    ReadResponses,
 }
 
 impl Role {
@@ -55,6 +69,7 @@ impl Role {
         Role::Inspector,
         Role::Surveyor,
         Role::Assessee,
+        Role::Evaluator,
     ];
 
     /// The stable wire and database name.
@@ -66,6 +81,7 @@ impl Role {
             Role::Inspector => "inspector",
             Role::Surveyor => "surveyor",
             Role::Assessee => "assessee",
+            Role::Evaluator => "evaluator",
         }
     }
 
@@ -92,6 +108,18 @@ impl Role {
             ReadOriginals | ReviewEvidence => {
                 matches!(self, Admin | OfficeReviewer | DistrictReviewer)
             }
+            ManageCycles => matches!(self, Admin | OfficeReviewer),
+            Score => matches!(self, Admin | OfficeReviewer | Evaluator),
+            ReadAssessment => matches!(
+                self,
+                Admin | OfficeReviewer | DistrictReviewer | Evaluator | Assessee
+            ),
+            SubmitSelfReport => matches!(self, Assessee),
+            RecordResponses => matches!(self, Surveyor | Inspector),
+            ReadResponses => matches!(
+                self,
+                Admin | OfficeReviewer | DistrictReviewer | Surveyor | Inspector
+            ),
         }
     }
 }
@@ -120,6 +148,8 @@ mod tests {
         }
         assert!(Role::Admin.may(Action::ManageUsers));
         assert!(!Role::Assessee.may(Action::ReadHouseholds));
+        assert!(!Role::Assessee.may(Action::ReadResponses));
+        assert!(!Role::Evaluator.may(Action::ManageCycles));
     }
 
     #[test]

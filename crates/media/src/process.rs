@@ -216,10 +216,17 @@ pub fn process(bytes: &[u8], orientation: u16) -> Result<Processed, ProcessError
 mod tests {
     use super::*;
 
+    /// The package's folder, read when the test runs: a test binary reused from a build in another
+    /// checkout (one shared target folder) must still read this checkout's files.
+    fn manifest_dir() -> String {
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
+    }
+
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!(
             "{}/../../tests/fixtures/photos/{name}",
-            env!("CARGO_MANIFEST_DIR")
+            manifest_dir()
         ))
         .unwrap()
     }

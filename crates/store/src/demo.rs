@@ -778,6 +778,7 @@ async fn write_all(
                 role: account.role,
                 district_code: district.map(str::to_owned),
                 assessee_id: assessee,
+                unit_id: None,
                 village_ids,
                 household_ids: Vec::new(),
             },
@@ -786,6 +787,20 @@ async fn write_all(
         .await?;
         users_written += 1;
     }
+
+    // The year's cycle, at its first step, with the method's score sheets and the default
+    // satisfaction questionnaire, so the assessment can be tried at once.
+    crate::assessment::create_cycle(
+        txn,
+        None,
+        crate::assessment::NewCycle {
+            year: 2026,
+            combine_rule: None,
+            pass_threshold: None,
+            step_dates: None,
+        },
+    )
+    .await?;
 
     Ok(DemoReport {
         loaded: true,

@@ -246,6 +246,7 @@ pub mod users {
         pub district_code: Option<String>,
         pub assessee_id: Option<Uuid>,
         pub disabled: bool,
+        pub unit_id: Option<Uuid>,
         pub version: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
@@ -419,6 +420,8 @@ pub mod visits {
         pub version: i64,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub review_comments: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -533,6 +536,350 @@ pub mod sync_conflicts {
         pub resolved_at: Option<DateTimeUtc>,
         pub resolved_by: Option<Uuid>,
         pub resolution: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Score-sheet templates, one revision per edit.
+pub mod templates {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "templates")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub year: i32,
+        pub kind: String,
+        pub revision: i32,
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        pub created_by: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Yearly assessment cycles.
+pub mod cycles {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cycles")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub year: i32,
+        pub step: String,
+        pub combine_rule: String,
+        pub pass_threshold: i32,
+        pub window_start: DateTimeUtc,
+        pub window_end: DateTimeUtc,
+        #[sea_orm(column_type = "Text")]
+        pub step_dates: String,
+        pub locked_at: Option<DateTimeUtc>,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Assessees' self-reports per category.
+pub mod self_reports {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "self_reports")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub cycle_id: Uuid,
+        pub assessee_id: Uuid,
+        pub category_code: String,
+        #[sea_orm(column_type = "Text")]
+        pub summary: String,
+        #[sea_orm(column_type = "Text")]
+        pub materials: String,
+        pub status: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub review_comment: Option<String>,
+        pub submitted_by: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Which assessees a commissioned evaluator may score.
+pub mod commissions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "commissions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub cycle_id: Uuid,
+        pub user_id: Uuid,
+        pub assessee_id: Uuid,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Evaluators' item scores; a re-score is a new revision.
+pub mod scores {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "scores")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub cycle_id: Uuid,
+        pub assessee_id: Uuid,
+        pub item_code: String,
+        pub evaluator_id: Uuid,
+        pub score: i32,
+        pub method: String,
+        #[sea_orm(column_type = "Text")]
+        pub comment: String,
+        #[sea_orm(column_type = "Text")]
+        pub evidence: String,
+        pub revision: i32,
+        pub current: bool,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub correction_reason: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Field tasks given to inspectors and survey teams.
+pub mod assignments {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "assignments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub cycle_id: Uuid,
+        pub user_id: Uuid,
+        pub method: String,
+        pub target_kind: String,
+        pub target_id: Uuid,
+        pub due_on: String,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        pub created_by: Uuid,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Reproducible household samples.
+pub mod samples {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "samples")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub cycle_id: Uuid,
+        pub name: String,
+        pub seed: String,
+        #[sea_orm(column_type = "Text")]
+        pub size: String,
+        pub district_code: Option<String>,
+        pub candidates: i32,
+        pub drawn: i32,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The households a sample drew.
+pub mod sample_households {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sample_households")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sample_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub household_id: Uuid,
+        pub stratum: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Versioned satisfaction questionnaires.
+pub mod questionnaires {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "questionnaires")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub code: String,
+        pub version: i32,
+        pub title: String,
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Satisfaction survey responses.
+pub mod responses {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "responses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub cycle_id: Uuid,
+        pub questionnaire_id: Uuid,
+        pub household_id: Uuid,
+        pub plan_id: Option<Uuid>,
+        pub person_id: Option<Uuid>,
+        pub user_id: Uuid,
+        pub device_id: String,
+        #[sea_orm(column_type = "Text")]
+        pub answers: String,
+        pub satisfied: Option<bool>,
+        pub status: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub review_comments: Option<String>,
+        pub clock_skew_secs: Option<i32>,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Which assessees' satisfaction a response feeds.
+pub mod response_assessees {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "response_assessees")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub response_id: Uuid,
+        pub cycle_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub assessee_id: Uuid,
+        pub satisfied: Option<bool>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Totals and grades per assessee and cycle.
+pub mod results {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "results")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub cycle_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub assessee_id: Uuid,
+        pub total: i32,
+        pub suggested: String,
+        pub decided: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub reason: Option<String>,
+        pub decided_by: Option<Uuid>,
+        #[sea_orm(column_type = "Text")]
+        pub breakdown: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Earlier versions of corrected records (visits, responses), kept for their history.
+pub mod record_versions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "record_versions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub entity: String,
+        pub record_id: Uuid,
+        pub version: i64,
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        pub changed_by: Option<Uuid>,
+        pub changed_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

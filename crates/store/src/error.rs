@@ -29,6 +29,17 @@ pub enum StoreError {
     /// An import file could not be read.
     #[error("cannot read file: {0}")]
     File(String),
+    /// The record belongs to an approved (locked) assessment cycle.
+    #[error("the assessment cycle is approved and locked")]
+    Locked,
+    /// A rule of the workflow refuses the request (wrong step, conflict of interest, …).
+    #[error("{detail}")]
+    Refused {
+        /// Stable problem code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
     /// Unexpected database failure.
     #[error("database error")]
     Db(#[source] DbErr),
@@ -41,6 +52,8 @@ impl From<DbErr> for StoreError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 StoreError::MissingReference("record")
             }
+            // The lock triggers of approved cycles (see migration 4).
+            _ if e.to_string().contains(fieldcheck_migration::LOCKED_MESSAGE) => StoreError::Locked,
             _ => StoreError::Db(e),
         }
     }

@@ -3,11 +3,13 @@
 //! indistinguishable from one that does not exist.
 #![forbid(unsafe_code)]
 
+pub mod assessment;
 pub mod audit;
 pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod fieldwork;
 pub mod import;
 pub mod orgs;
 pub mod page;

@@ -114,8 +114,10 @@ pub struct Visit {
     pub checklist: Value,
     /// Notes.
     pub notes: Option<String>,
-    /// Status.
+    /// Status: submitted, returned (for correction) or accepted.
     pub status: String,
+    /// A reviewer's comments when the visit was returned, keyed by checklist item or field.
+    pub review_comments: Option<Value>,
     /// Device clock minus server clock, when large enough to flag.
     pub clock_skew_secs: Option<i32>,
     /// Version.
@@ -167,6 +169,10 @@ impl From<visits::Model> for Visit {
             checklist: serde_json::from_str(&v.checklist).unwrap_or(Value::Null),
             notes: v.notes,
             status: v.status,
+            review_comments: v
+                .review_comments
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
             clock_skew_secs: v.clock_skew_secs,
             version: v.version,
             received_at: v.created_at,
@@ -333,6 +339,40 @@ async fn visible(
                 .await?;
             for p in rows {
                 out.insert(p.id, to_json(PhotoRecord::from(p)));
+            }
+        }
+        "assignment" => {
+            let mut q = crate::entities::assignments::Entity::find()
+                .filter(crate::entities::assignments::Column::Id.is_in(ids));
+            if let Scope::Granted(user) = scope {
+                q = q.filter(crate::entities::assignments::Column::UserId.eq(user.0));
+            }
+            for a in q.all(conn).await? {
+                out.insert(a.id, to_json(crate::fieldwork::Assignment::from(a)));
+            }
+        }
+        "questionnaire" => {
+            for q in crate::entities::questionnaires::Entity::find()
+                .filter(crate::entities::questionnaires::Column::Id.is_in(ids))
+                .all(conn)
+                .await?
+            {
+                let id = q.id;
+                out.insert(
+                    id,
+                    json!({ "id": id, "code": q.code, "version": q.version, "definition": serde_json::from_str::<Value>(&q.body).unwrap_or(Value::Null) }),
+                );
+            }
+        }
+        "response" => {
+            let own = match scope {
+                Scope::Granted(u) => Some(*u),
+                _ => None,
+            };
+            for id in ids {
+                if let Ok(r) = crate::fieldwork::get_response(conn, scope, own, id).await {
+                    out.insert(id, to_json(r));
+                }
             }
         }
         _ => {}
@@ -610,6 +650,12 @@ async fn apply_one(
                 sp.rollback().await?;
                 continue;
             }
+            // Evidence of an approved cycle (the database's lock triggers refused the write):
+            // this mutation alone is refused; the rest of the batch goes on.
+            Err(StoreError::Locked) => rejected(
+                "cycle-locked",
+                "the assessment cycle this record belongs to is approved",
+            ),
             other => other?,
         };
         if matches!(outcome, Outcome::Rejected { .. }) {
@@ -664,7 +710,8 @@ async fn dispatch(
         ("photo", "create") => create_photo(conn, who, m, skew).await,
         ("household", "update") => update_household(conn, who, m).await,
         ("measure", "update") => update_measure(conn, who, m).await,
-        ("visit" | "photo" | "household" | "measure", op) => Ok(rejected(
+        ("response", "create" | "update") => push_response(conn, who, m, skew).await,
+        ("visit" | "photo" | "household" | "measure" | "response", op) => Ok(rejected(
             "unsupported-operation",
             format!("{op} is not supported for {}", m.entity),
         )),
@@ -672,6 +719,54 @@ async fn dispatch(
             "unknown-entity",
             format!("unknown entity {entity:?}"),
         )),
+    }
+}
+
+/// A response from a device: the same validation and links as the REST API; per-question
+/// errors come back as the mutation's field errors.
+async fn push_response(
+    conn: &impl ConnectionTrait,
+    who: &Pusher<'_>,
+    m: &Mutation,
+    skew: Option<i64>,
+) -> Result<Outcome, StoreError> {
+    if !who.field_worker {
+        return Ok(rejected("forbidden", "only field roles record responses"));
+    }
+    let input: crate::fieldwork::ResponseInput =
+        match serde_json::from_value(Value::Object(m.fields.clone().into_iter().collect())) {
+            Ok(i) => i,
+            Err(e) => {
+                return Ok(invalid(ValidationErrors::single(
+                    "fields",
+                    "invalid-type",
+                    e.to_string(),
+                )));
+            }
+        };
+    let surveyor = crate::fieldwork::Surveyor {
+        user: who.user,
+        device: who.device,
+        scope: who.scope,
+        clock_skew_secs: skew,
+    };
+    use crate::fieldwork::Submitted;
+    match crate::fieldwork::submit_response(conn, &surveyor, m.record_id, input).await {
+        Ok(Submitted::Created(r) | Submitted::Corrected(r) | Submitted::Same(r)) => {
+            Ok(Outcome::Applied {
+                version: r.version,
+                record: to_json(r),
+                clock_skew_secs: skew,
+            })
+        }
+        Err(StoreError::Invalid(e)) => Ok(invalid(e)),
+        Err(StoreError::Locked) => Ok(rejected("cycle-locked", "the cycle is approved")),
+        Err(StoreError::MissingReference(what)) => {
+            Ok(rejected("not-found", format!("no such {what}")))
+        }
+        Err(StoreError::Refused { code, detail }) => Ok(rejected(code, detail)),
+        Err(StoreError::Duplicate(_)) => Ok(rejected("duplicate-id", "that id is taken")),
+        Err(e) => Err(e),
     }
 }
 
@@ -815,6 +910,7 @@ async fn create_visit(
         version: Set(1),
         created_at: Set(t),
         updated_at: Set(t),
+        review_comments: Set(None),
     }
     .insert(conn)
     .await?;
@@ -865,6 +961,15 @@ async fn update_visit(
             fields: m.fields.keys().cloned().collect(),
         });
     }
+    crate::fieldwork::keep_version(
+        conn,
+        "visit",
+        v.id,
+        v.version,
+        &to_json(Visit::from(v.clone())),
+        who.user,
+    )
+    .await?;
     let version = v.version + 1;
     let mut am: visits::ActiveModel = v.into();
     if let Some(l) = location {

@@ -7,7 +7,7 @@ use crate::scope::grant;
 use crate::{Scope, StoreError, audit, check_version, now};
 use chrono::{DateTime, Duration, Utc};
 use fieldcheck_domain::{
-    AssesseeId, HouseholdId, PlaceId, Role, UserId, ValidationErrors, validation,
+    AssesseeId, HouseholdId, PlaceId, Role, UnitId, UserId, ValidationErrors, validation,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
@@ -30,6 +30,8 @@ pub struct User {
     pub district_code: Option<String>,
     /// Assessee, for assessee accounts.
     pub assessee_id: Option<AssesseeId>,
+    /// The unit the user works for (an evaluator never scores it or those paired with it).
+    pub unit_id: Option<UnitId>,
     /// Disabled accounts cannot sign in or refresh.
     pub disabled: bool,
     /// Villages given to a field user.
@@ -73,7 +75,7 @@ pub fn scope_for(
         Role::Admin | Role::OfficeReviewer => Scope::All,
         // A district reviewer without a district reaches nothing rather than everything.
         Role::DistrictReviewer => Scope::District(district.unwrap_or("-").to_owned()),
-        Role::Inspector | Role::Surveyor => Scope::Granted(user),
+        Role::Inspector | Role::Surveyor | Role::Evaluator => Scope::Granted(user),
         Role::Assessee => Scope::Assessee(AssesseeId(assessee.unwrap_or_default())),
     }
 }
@@ -94,6 +96,10 @@ pub struct NewUser {
     pub district_code: Option<String>,
     /// Assessee (assessee accounts).
     pub assessee_id: Option<AssesseeId>,
+    /// The unit the user works for, if any: an evaluator never scores it or those it is paired
+    /// with.
+    #[serde(default)]
+    pub unit_id: Option<UnitId>,
     /// Villages given (field users).
     #[serde(default)]
     pub village_ids: Vec<PlaceId>,
@@ -181,6 +187,7 @@ async fn user_dto(conn: &impl ConnectionTrait, u: users::Model) -> Result<User, 
         role: Role::parse(&u.role).unwrap_or(Role::Assessee),
         district_code: u.district_code,
         assessee_id: u.assessee_id.map(AssesseeId),
+        unit_id: u.unit_id.map(UnitId),
         disabled: u.disabled,
         village_ids: grants
             .iter()
@@ -315,6 +322,7 @@ pub async fn create(
         district_code: Set(input.district_code),
         assessee_id: Set(input.assessee_id.map(|a| a.0)),
         disabled: Set(false),
+        unit_id: Set(input.unit_id.map(|u| u.0)),
         version: Set(1),
         created_at: Set(t),
         updated_at: Set(t),

@@ -1,0 +1,538 @@
+//! A whole assessment cycle through the HTTP API on the demo data, from self-reports to
+//! publication, with the lock after approval checked in the database itself, and the exports read
+//! back. Bad input on the way gets its problem and changes nothing.
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::on_both_backends;
+use serde_json::{Value, json};
+
+on_both_backends!(whole_cycle_from_self_report_to_publication);
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().expect("an id").to_owned()
+}
+
+async fn step(app: &TestApp, token: &str, cycle: &str, to: &str) -> Value {
+    let r = app
+        .post(
+            &format!("/cycles/{cycle}/transition"),
+            Some(token),
+            json!({ "to": to }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "to {to}: {}", r.text);
+    assert_eq!(r.body["step"], to);
+    r.body
+}
+
+fn satisfied_answers() -> Value {
+    json!({ "overall": "very", "visited": "yes", "visit_count": 6, "knows_contact": "yes",
+            "measures": ["industry", "housing"], "income_change": "up", "guarantees": 5 })
+}
+
+async fn bytes(app: &TestApp, path: &str, token: &str) -> (u16, String, Vec<u8>) {
+    let r = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, r.bytes().await.unwrap().to_vec())
+}
+
+async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let office = app.login("office").await;
+    let admin = app.login("admin").await;
+
+    // The demo opened 2026 at step 1 with the method's four score sheets.
+    let cycles = app.get("/cycles", &office).await;
+    let cycle = cycles.body["items"][0].clone();
+    assert_eq!(cycle["year"], 2026);
+    assert_eq!(cycle["step"], "self_report");
+    let cid = id(&cycle);
+    let tpls = app.get("/templates?year=2026", &office).await;
+    assert_eq!(tpls.body["items"].as_array().unwrap().len(), 4);
+
+    // A template whose maxima do not add up to 100 is refused, and nothing is stored.
+    let mut broken = tpls.body["items"][0].clone();
+    for k in ["id", "revision", "created_at"] {
+        broken.as_object_mut().unwrap().remove(k);
+    }
+    broken["categories"][0]["items"][0]["max_tenths"] = json!(1);
+    let r = app.post("/templates", Some(&office), broken).await;
+    r.assert_problem(422, "validation-failed");
+    assert!(r.text.contains("maxima-do-not-sum-to-100"), "{}", r.text);
+    let again = app.get("/templates?year=2026", &office).await;
+    assert_eq!(again.body["items"].as_array().unwrap().len(), 4);
+
+    // Steps cannot be skipped.
+    let r = app
+        .post(
+            &format!("/cycles/{cid}/transition"),
+            Some(&office),
+            json!({ "to": "aggregation" }),
+        )
+        .await;
+    r.assert_problem(409, "step-skipped");
+    assert_eq!(
+        app.get(&format!("/cycles/{cid}"), &office).await.body["step"],
+        "self_report"
+    );
+
+    // Step 1: the district submits a self-report; the office returns it; it is resubmitted.
+    let assessee = app.login("assessee-longhua").await;
+    let path = format!("/cycles/{cid}/self-reports");
+    let r = app
+        .post(
+            &path,
+            Some(&assessee),
+            json!({ "category_code": "X9", "summary": "无" }),
+        )
+        .await;
+    r.assert_problem(422, "validation-failed");
+    let sr = app
+        .post(&path, Some(&assessee), json!({ "category_code": "D1", "summary": "2026年龙华区脱贫攻坚工作总结：全年脱贫任务全部完成。", "materials": ["doc:总结报告.pdf"] }))
+        .await;
+    assert_eq!(sr.status, 200, "{}", sr.text);
+    let back = app
+        .post(
+            &format!("/self-reports/{}/return", id(&sr.body)),
+            Some(&office),
+            json!({ "comment": "请补充资金使用台账" }),
+        )
+        .await;
+    assert_eq!(back.body["status"], "returned");
+    let sr2 = app
+        .post(&path, Some(&assessee), json!({ "category_code": "D1", "summary": "已补充资金使用台账。", "materials": ["doc:总结报告.pdf", "doc:资金台账.xlsx"] }))
+        .await;
+    assert_eq!(sr2.body["status"], "submitted");
+    assert_eq!(sr2.body["version"], 3);
+    let mine = app.get(&path, &assessee).await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+
+    // Field work: a reproducible sample of Longhua, handed to the survey team.
+    let surveyor_id = app
+        .list_all("/users?limit=100", &admin)
+        .await
+        .into_iter()
+        .find(|u| u["username"] == "surveyor1")
+        .map(|u| id(&u))
+        .unwrap();
+    let sample = app
+        .post(&format!("/cycles/{cid}/samples"), Some(&office), json!({ "name": "龙华区满意度抽样", "size": { "per_stratum": 2 }, "seed": "20261125", "district_code": "460106", "assign_to": surveyor_id, "due_on": "2027-01-05" }))
+        .await;
+    assert_eq!(sample.status, 201, "{}", sample.text);
+    let drawn: Vec<String> = sample.body["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["household_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(drawn.len() >= 4, "{}", sample.text);
+    let unique: std::collections::BTreeSet<_> = drawn.iter().collect();
+    assert_eq!(unique.len(), drawn.len(), "a household drawn twice");
+    let check = app
+        .get(&format!("/samples/{}/verify", id(&sample.body)), &office)
+        .await;
+    assert_eq!(check.body["matches"], true, "{}", check.text);
+    let same_seed = app
+        .post(&format!("/cycles/{cid}/samples"), Some(&office), json!({ "name": "复核", "size": { "per_stratum": 2 }, "seed": "20261125", "district_code": "460106" }))
+        .await;
+    assert_eq!(same_seed.body["households"], sample.body["households"]);
+    let assigned = app
+        .get(
+            &format!("/assignments?cycle_id={cid}"),
+            &app.login("surveyor1").await,
+        )
+        .await;
+    assert_eq!(
+        assigned.body["items"].as_array().unwrap().len(),
+        drawn.len()
+    );
+
+    // Surveys: validated per question; a retry stores nothing new.
+    let surveyor = app.login("surveyor1").await;
+    let q = app.get("/questionnaires", &surveyor).await.body["items"][0].clone();
+    let qid = id(&q);
+    let bad = app
+        .post("/responses", Some(&surveyor), json!({ "id": uuid::Uuid::now_v7(), "cycle_id": cid, "questionnaire_id": qid, "household_id": drawn[0], "answers": { "overall": "no", "guarantees": 9, "colour": "blue" } }))
+        .await;
+    bad.assert_problem(422, "validation-failed");
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "answers.visited",
+        "answers.guarantees",
+        "answers.reasons",
+        "answers.colour",
+    ] {
+        assert!(fields.contains(&f), "{f} missing in {fields:?}");
+    }
+    let mut response_ids = Vec::new();
+    for (i, h) in drawn.iter().enumerate() {
+        let mut answers = satisfied_answers();
+        if i % 4 == 3 {
+            answers["overall"] = json!("no");
+            answers["reasons"] = json!("产业项目收益未按时分红");
+        }
+        let rid = uuid::Uuid::now_v7().to_string();
+        let body = json!({ "id": rid, "cycle_id": cid, "questionnaire_id": qid, "household_id": h, "answers": answers });
+        let r = app.post("/responses", Some(&surveyor), body.clone()).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["satisfied"], i % 4 != 3);
+        assert!(!r.body["assessee_ids"].as_array().unwrap().is_empty());
+        let retry = app.post("/responses", Some(&surveyor), body).await;
+        assert_eq!(retry.status, 200);
+        assert_eq!(retry.body["version"], 1);
+        response_ids.push(rid);
+    }
+    let all = app
+        .get(&format!("/responses?cycle_id={cid}"), &office)
+        .await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), drawn.len());
+
+    // Sent back for correction, corrected, history kept.
+    let rid = &response_ids[0];
+    let r = app
+        .post(
+            &format!("/responses/{rid}/return"),
+            Some(&office),
+            json!({ "comments": { "visit_count": "请核实走访次数" } }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut corrected = satisfied_answers();
+    corrected["visit_count"] = json!(4);
+    let r = app
+        .post("/responses", Some(&surveyor), json!({ "id": rid, "cycle_id": cid, "questionnaire_id": qid, "household_id": drawn[0], "answers": corrected }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "submitted");
+    assert_eq!(r.body["answers"]["visit_count"], 4);
+    let versions = app
+        .get(&format!("/responses/{rid}/versions"), &office)
+        .await;
+    assert_eq!(versions.body["items"][0]["record"]["status"], "returned");
+    // A different body under a used id is refused.
+    let r = app
+        .post("/responses", Some(&surveyor), json!({ "id": response_ids[1], "cycle_id": cid, "questionnaire_id": qid, "household_id": drawn[1], "answers": corrected }))
+        .await;
+    r.assert_problem(409, "already-submitted");
+
+    // Households answer frankly: the assessee sees its aggregate, never the responses.
+    app.get("/responses", &assessee)
+        .await
+        .assert_problem(403, "forbidden");
+    let agg = app
+        .get(&format!("/cycles/{cid}/satisfaction"), &assessee)
+        .await;
+    let lines = agg.body["items"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{}", agg.text);
+    assert_eq!(lines[0]["responses"], drawn.len());
+
+    // Step 2: scoring.
+    step(&app, &office, &cid, "evaluation").await;
+    app.post(
+        &path,
+        Some(&assessee),
+        json!({ "category_code": "D1", "summary": "迟交" }),
+    )
+    .await
+    .assert_problem(409, "wrong-step");
+    let district = app
+        .list_all(
+            "/assessees?kind=district_government&district=460106",
+            &office,
+        )
+        .await
+        .remove(0);
+    let did = id(&district);
+    let scores = format!("/cycles/{cid}/scores");
+    let r = app
+        .post(&scores, Some(&office), json!({ "assessee_id": did, "item_code": "D1.2", "score": 101, "method": "onsite_inspection" }))
+        .await;
+    r.assert_problem(422, "validation-failed");
+    assert_eq!(r.body["errors"][0]["code"], "out-of-range");
+    let r = app
+        .post(&scores, Some(&office), json!({ "assessee_id": did, "item_code": "D6.1", "score": 100, "method": "spot_check" }))
+        .await;
+    r.assert_problem(422, "validation-failed");
+    assert_eq!(r.body["errors"][0]["code"], "computed-item");
+    let r = app
+        .post(&scores, Some(&office), json!({ "assessee_id": did, "item_code": "D1.2", "score": 80, "method": "onsite_inspection", "comment": "抽查10户，两不愁三保障全部达标", "evidence": [{ "kind": "response", "id": rid }] }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+
+    // A third party working for a unit paired with the district's villages may not score it.
+    let paired_unit = app
+        .list_all("/assessees?kind=paired_unit&district=460106", &office)
+        .await
+        .remove(0)["unit_id"]
+        .clone();
+    let mk = |name: &str, unit: Value| json!({ "username": name, "display_name": "第三方评估员", "password": "fieldcheck-demo", "role": "evaluator", "unit_id": unit });
+    let u1 = app
+        .post("/users", Some(&admin), mk("eval-conflicted", paired_unit))
+        .await;
+    assert_eq!(u1.status, 201, "{}", u1.text);
+    let u2 = app
+        .post("/users", Some(&admin), mk("eval-independent", Value::Null))
+        .await;
+    for u in [&u1, &u2] {
+        let r = app
+            .post(
+                &format!("/cycles/{cid}/commissions"),
+                Some(&office),
+                json!({ "user_id": id(&u.body), "assessee_ids": [did] }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let e1 = app.login("eval-conflicted").await;
+    let e2 = app.login("eval-independent").await;
+    let d12 =
+        json!({ "assessee_id": did, "item_code": "D1.2", "score": 90, "method": "spot_check" });
+    app.post(&scores, Some(&e1), d12.clone())
+        .await
+        .assert_problem(403, "conflict-of-interest");
+    let other = app
+        .list_all("/assessees?kind=district_government", &office)
+        .await
+        .into_iter()
+        .find(|a| a["id"] != did)
+        .unwrap();
+    app.post(&scores, Some(&e2), json!({ "assessee_id": id(&other), "item_code": "D1.2", "score": 90, "method": "spot_check" }))
+        .await
+        .assert_problem(403, "not-commissioned");
+    let r = app.post(&scores, Some(&e2), d12).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let sheet = app
+        .get(&format!("{scores}?assessee_id={did}"), &office)
+        .await;
+    assert_eq!(sheet.body["items"].as_array().unwrap().len(), 2);
+
+    // Step 3: aggregation; two evaluators' 8.0 and 9.0 combine by the mean.
+    step(&app, &office, &cid, "aggregation").await;
+    let agg = app
+        .post(
+            &format!("/cycles/{cid}/aggregate"),
+            Some(&office),
+            json!({}),
+        )
+        .await;
+    assert_eq!(agg.status, 200, "{}", agg.text);
+    let results = app.get(&format!("/cycles/{cid}/results"), &office).await;
+    let items = results.body["items"].as_array().unwrap().clone();
+    assert_eq!(items.len() as u64, agg.body["results"].as_u64().unwrap());
+    let mine = items.iter().find(|r| r["assessee_id"] == did).unwrap();
+    let item = |code: &str| {
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(item("D1.2")["score"], 85);
+    let sat = item("D6.1");
+    let expected_satisfied = (0..drawn.len()).filter(|i| i % 4 != 3).count() as i64;
+    let expected = (2 * 150 * expected_satisfied + drawn.len() as i64) / (2 * drawn.len() as i64);
+    assert_eq!(sat["score"], expected, "{sat}");
+    let total: i64 = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["score"].as_i64().unwrap())
+        .sum();
+    assert_eq!(mine["total"], total);
+    for r in &items {
+        for i in r["items"].as_array().unwrap() {
+            assert!(i["score"].as_i64().unwrap() <= i["max_tenths"].as_i64().unwrap());
+        }
+    }
+    let progress = app
+        .get(&format!("/cycles/{cid}/progress?district=460106"), &office)
+        .await;
+    let surveyed: i64 = progress.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["surveyed"].as_i64().unwrap())
+        .sum();
+    assert_eq!(surveyed, drawn.len() as i64, "{}", progress.text);
+
+    // Step 4: the leading group's decisions; an override needs a reason.
+    step(&app, &office, &cid, "review").await;
+    let suggested = mine["suggested"].as_str().unwrap();
+    let other_grade = if suggested == "pass" { "fail" } else { "pass" };
+    let decisions = format!("/cycles/{cid}/decisions");
+    app.post(
+        &decisions,
+        Some(&office),
+        json!({ "assessee_id": did, "grade": other_grade }),
+    )
+    .await
+    .assert_problem(422, "validation-failed");
+    let r = app
+        .post(
+            &decisions,
+            Some(&office),
+            json!({ "assessee_id": did, "grade": other_grade, "reason": "领导小组综合评议" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // Assessees see nothing before publication.
+    let early = app.get(&format!("/cycles/{cid}/results"), &assessee).await;
+    assert!(early.body["items"].as_array().unwrap().is_empty());
+
+    // Step 5: approval locks the cycle.
+    let published = step(&app, &office, &cid, "publication").await;
+    assert!(published["locked_at"].is_string());
+    app.post(
+        &scores,
+        Some(&office),
+        json!({ "assessee_id": did, "item_code": "D1.2", "score": 10, "method": "spot_check" }),
+    )
+    .await
+    .assert_problem(409, "cycle-locked");
+    app.post("/responses", Some(&surveyor), json!({ "id": uuid::Uuid::now_v7(), "cycle_id": cid, "questionnaire_id": qid, "household_id": drawn[1], "answers": satisfied_answers() }))
+        .await
+        .assert_problem(409, "cycle-locked");
+    app.post(
+        &format!("/cycles/{cid}/transition"),
+        Some(&office),
+        json!({ "to": "review", "reason": "重新评议" }),
+    )
+    .await
+    .assert_problem(409, "cycle-locked");
+    // A phone's visit taken in the approved cycle's window is refused alone, in a push that
+    // applies its other mutations.
+    let inspector = app.login("inspector1").await;
+    let hh = app.list_all("/households?limit=1", &inspector).await[0]["id"].clone();
+    let m = |entity: &str, fields: Value| json!({ "mutation_id": uuid::Uuid::now_v7(), "entity": entity, "op": "create", "record_id": uuid::Uuid::now_v7(), "device_time": chrono::Utc::now(), "fields": fields });
+    let push = app
+        .post("/sync/push", Some(&inspector), json!({ "mutations": [
+            m("visit", json!({ "household_id": hh, "started_at": chrono::Utc::now(), "checklist": { "food": "yes" } })),
+            m("spaceship", json!({})),
+        ]}))
+        .await;
+    assert_eq!(push.status, 200, "{}", push.text);
+    assert_eq!(
+        push.body["results"][0]["code"], "cycle-locked",
+        "{}",
+        push.text
+    );
+    assert_eq!(push.body["results"][1]["code"], "unknown-entity");
+    // The database refuses too, whatever path the write takes.
+    use fieldcheck_store::sea_orm::ConnectionTrait;
+    let db = &app.state.store.db;
+    for sql in [
+        "UPDATE scores SET score = 0",
+        "DELETE FROM responses",
+        "UPDATE results SET decided = 'pass'",
+        "DELETE FROM response_assessees",
+    ] {
+        let e = db
+            .execute_unprepared(sql)
+            .await
+            .expect_err("a locked cycle's rows cannot change");
+        assert!(
+            e.to_string().contains("fieldcheck:cycle-locked"),
+            "{sql}: {e}"
+        );
+    }
+    let after = app.get(&format!("/cycles/{cid}/results"), &office).await;
+    assert_eq!(
+        after.body,
+        results_with_decision(&results.body, &after.body, &did)
+    );
+
+    // Publication: the assessee sees its own line; CSV and XLSX carry the same rows.
+    let own = app.get(&format!("/cycles/{cid}/results"), &assessee).await;
+    let own_items = own.body["items"].as_array().unwrap();
+    assert_eq!(own_items.len(), 1);
+    assert_eq!(own_items[0]["decided"], other_grade);
+    let (status, ct, csv) = bytes(&app, &format!("/cycles/{cid}/results.csv"), &office).await;
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("text/csv"));
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "考核对象,类别,所属区,得分,建议等次,审定等次,问责,说明"
+    );
+    assert_eq!(lines.count(), items.len());
+    let (status, ct, xlsx) = bytes(&app, &format!("/cycles/{cid}/results.xlsx"), &office).await;
+    assert_eq!(status, 200);
+    assert!(ct.contains("spreadsheetml"));
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).expect("an XLSX file");
+    let sheet = book.worksheet_range("考核结果").expect("the results sheet");
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows[0][0].to_string(), "考核对象");
+    assert_eq!(rows.len(), items.len() + 1);
+    let line = rows
+        .iter()
+        .find(|r| r[0] == *district["name"].as_str().unwrap())
+        .expect("the district's row");
+    assert_eq!(
+        line[5].to_string(),
+        if other_grade == "pass" {
+            "达标"
+        } else {
+            "不达标"
+        }
+    );
+    assert_eq!(
+        line[3].to_string().parse::<f64>().unwrap(),
+        mine["total"].as_f64().unwrap() / 10.0
+    );
+
+    // Every step change is in the audit log.
+    let audit = app
+        .get(
+            &format!("/audit?target_type=cycle&target_id={cid}&limit=100"),
+            &admin,
+        )
+        .await;
+    let steps = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "cycle.step")
+        .count();
+    assert_eq!(steps, 4, "{}", audit.text);
+}
+
+/// The results after approval equal those before, except the decisions: the one overridden, and
+/// the suggested grade that approval takes for every other.
+fn results_with_decision(before: &Value, after: &Value, overridden: &str) -> Value {
+    let mut b = before.clone();
+    for (x, y) in b["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(after["items"].as_array().unwrap())
+    {
+        assert_eq!(x["total"], y["total"]);
+        if x["assessee_id"] != overridden {
+            assert_eq!(y["decided"], x["suggested"]);
+        }
+        x["decided"] = y["decided"].clone();
+        x["reason"] = y["reason"].clone();
+    }
+    b
+}
