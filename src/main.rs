@@ -153,7 +153,8 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {}", config.bind))?;
             let base = format!("http://{}", listener.local_addr()?);
             let development = config.mode == Mode::Development;
-            let app = fieldcheck_api::build(config, listener).await?;
+            let app =
+                fieldcheck_api::build_with(config, listener, fieldcheck_web::configure).await?;
             let mut demo_loaded = false;
             if development && !no_demo {
                 let report = demo::load(&app.state.store).await?;

@@ -371,6 +371,12 @@ impl MigrationTrait for Migration {
                 &["entity", "record_id"],
             ),
             unique("ux_results", "results", &["cycle_id", "assessee_id"]),
+            // Aggregation finds a responsible person's households.
+            index(
+                "ix_households_person",
+                "households",
+                &["responsible_person_id"],
+            ),
         ] {
             m.create_index(i).await?;
         }
@@ -439,6 +445,13 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table(a(t)).drop_column(a(c)).take())
                 .await?;
         }
+        m.drop_index(
+            Index::drop()
+                .name("ix_households_person")
+                .table(a("households"))
+                .to_owned(),
+        )
+        .await?;
         for t in [
             "results",
             "record_versions",

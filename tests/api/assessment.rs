@@ -536,3 +536,176 @@ fn results_with_decision(before: &Value, after: &Value, overridden: &str) -> Val
     }
     b
 }
+
+on_both_backends!(field_work_reaches_devices_and_comes_back_corrected);
+
+type Local = std::collections::BTreeMap<(String, String), Value>;
+
+/// Pulls every page after `cursor` into `local`; returns the new cursor.
+async fn pull(app: &TestApp, token: &str, cursor: Option<String>, local: &mut Local) -> String {
+    let mut cursor = cursor;
+    loop {
+        let mut body = json!({ "limit": 500 });
+        if let Some(c) = &cursor {
+            body["cursor"] = json!(c);
+        }
+        let r = app.post("/sync/pull", Some(token), body).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        for ch in r.body["changes"].as_array().unwrap() {
+            let key = (
+                ch["entity"].as_str().unwrap().to_owned(),
+                ch["id"].as_str().unwrap().to_owned(),
+            );
+            if ch["op"] == "upsert" {
+                local.insert(key, ch["data"].clone());
+            } else {
+                local.remove(&key);
+            }
+        }
+        cursor = Some(r.body["cursor"].as_str().unwrap().to_owned());
+        if !r.body["has_more"].as_bool().unwrap() {
+            return cursor.unwrap();
+        }
+    }
+}
+
+fn mutation(entity: &str, op: &str, record: &str, base: Option<i64>, fields: Value) -> Value {
+    let mut m = json!({ "mutation_id": uuid::Uuid::now_v7(), "entity": entity, "op": op,
+        "record_id": record, "device_time": chrono::Utc::now(), "fields": fields });
+    if let Some(b) = base {
+        m["base_version"] = json!(b);
+    }
+    m
+}
+
+async fn field_work_reaches_devices_and_comes_back_corrected(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let office = app.login("office").await;
+    let admin = app.login("admin").await;
+    let inspector = app.login("inspector1").await;
+    let cid = id(&app.get("/cycles", &office).await.body["items"][0]);
+    let inspector_id = app
+        .list_all("/users?limit=100", &admin)
+        .await
+        .into_iter()
+        .find(|u| u["username"] == "inspector1")
+        .map(|u| id(&u))
+        .unwrap();
+
+    // A household elsewhere is out of the inspector's reach until it is assigned.
+    let far = id(&app
+        .list_all("/households?district=460108&limit=1", &office)
+        .await[0]);
+    app.get(&format!("/households/{far}"), &inspector)
+        .await
+        .assert_problem(404, "not-found");
+    let mut local = Local::new();
+    let cursor = pull(&app, &inspector, None, &mut local).await;
+    assert!(local.keys().any(|(e, _)| e == "questionnaire"));
+    let bad = app
+        .post("/assignments", Some(&office), json!({ "cycle_id": cid, "user_id": inspector_id, "method": "guessing", "target_kind": "household", "target_id": far, "due_on": "2027-01-05" }))
+        .await;
+    bad.assert_problem(422, "validation-failed");
+    let a = app
+        .post("/assignments", Some(&office), json!({ "cycle_id": cid, "user_id": inspector_id, "method": "on_site_verification", "target_kind": "household", "target_id": far, "due_on": "2027-01-05", "note": "重点核查住房安全" }))
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let cursor = pull(&app, &inspector, Some(cursor), &mut local).await;
+    assert_eq!(
+        local[&("assignment".to_owned(), id(&a.body))]["target_id"],
+        far
+    );
+    assert!(local.contains_key(&("household".to_owned(), far.clone())));
+    // Another inspector's device does not receive it.
+    let mut theirs = Local::new();
+    pull(&app, &app.login("inspector2").await, None, &mut theirs).await;
+    assert!(!theirs.keys().any(|(e, _)| e == "assignment"));
+
+    // The visit goes up, comes back with comments, goes up corrected; history is kept.
+    let visit = uuid::Uuid::now_v7().to_string();
+    let push = app
+        .post("/sync/push", Some(&inspector), json!({ "mutations": [mutation("visit", "create", &visit, None, json!({ "household_id": far, "started_at": chrono::Utc::now(), "checklist": { "food": "yes", "housing": "no" } }))] }))
+        .await;
+    assert_eq!(
+        push.body["results"][0]["status"], "applied",
+        "{}",
+        push.text
+    );
+    let back = app
+        .post(
+            &format!("/visits/{visit}/return"),
+            Some(&office),
+            json!({ "comments": { "housing": "请补拍房屋照片并说明漏雨情况" } }),
+        )
+        .await;
+    assert_eq!(back.status, 200, "{}", back.text);
+    // Inspectors may not send back.
+    app.post(
+        &format!("/visits/{visit}/return"),
+        Some(&inspector),
+        json!({ "comments": { "x": "y" } }),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    let cursor = pull(&app, &inspector, Some(cursor), &mut local).await;
+    let returned = local[&("visit".to_owned(), visit.clone())].clone();
+    assert_eq!(returned["status"], "returned");
+    assert_eq!(
+        returned["review_comments"]["housing"],
+        "请补拍房屋照片并说明漏雨情况"
+    );
+    let base = returned["version"].as_i64().unwrap();
+    let fix = app
+        .post("/sync/push", Some(&inspector), json!({ "mutations": [mutation("visit", "update", &visit, Some(base), json!({ "checklist": { "food": "yes", "housing": "no" }, "notes": "屋顶漏雨，已补拍照片" }))] }))
+        .await;
+    assert_eq!(fix.body["results"][0]["status"], "applied", "{}", fix.text);
+    assert_eq!(fix.body["results"][0]["record"]["status"], "submitted");
+    let versions = app.get(&format!("/visits/{visit}/versions"), &office).await;
+    let items = versions.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", versions.text);
+    assert_eq!(items[0]["record"]["status"], "returned");
+
+    // Responses by sync: per-question errors come back on the mutation; a valid one applies.
+    let surveyor = app.login("surveyor1").await;
+    let mut s_local = Local::new();
+    pull(&app, &surveyor, None, &mut s_local).await;
+    let hh = s_local
+        .keys()
+        .find(|(e, _)| e == "household")
+        .map(|(_, i)| i.clone())
+        .unwrap();
+    let qid = s_local
+        .keys()
+        .find(|(e, _)| e == "questionnaire")
+        .map(|(_, i)| i.clone())
+        .unwrap();
+    let rid = uuid::Uuid::now_v7().to_string();
+    let r = app
+        .post("/sync/push", Some(&surveyor), json!({ "mutations": [
+            mutation("response", "create", &rid, None, json!({ "cycle_id": cid, "questionnaire_id": qid, "household_id": hh, "answers": { "overall": "maybe" } })),
+        ]}))
+        .await;
+    let out = &r.body["results"][0];
+    assert_eq!(out["code"], "validation-failed", "{}", r.text);
+    let fields: Vec<&str> = out["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"answers.overall") && fields.contains(&"answers.visited"));
+    let r = app
+        .post("/sync/push", Some(&surveyor), json!({ "mutations": [
+            mutation("response", "create", &rid, None, json!({ "cycle_id": cid, "questionnaire_id": qid, "household_id": hh, "answers": satisfied_answers() })),
+        ]}))
+        .await;
+    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    pull(&app, &surveyor, None, &mut s_local).await;
+    assert_eq!(
+        s_local[&("response".to_owned(), rid.clone())]["satisfied"],
+        true
+    );
+    // The inspector's device never receives the surveyor's response.
+    pull(&app, &inspector, Some(cursor), &mut local).await;
+    assert!(!local.contains_key(&("response".to_owned(), rid)));
+}

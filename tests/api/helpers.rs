@@ -129,7 +129,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let mut config = test_config(backend, &data_dir, pg);
     adjust(&mut config);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let app = fieldcheck_api::build(config, listener)
+    let app = fieldcheck_api::build_with(config, listener, fieldcheck_web::configure)
         .await
         .expect("app builds");
     fieldcheck_store::demo::load(&app.state.store)

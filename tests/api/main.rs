@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod assessment;
 mod auth;
+mod browser;
 mod contract;
 mod errors;
 mod media;

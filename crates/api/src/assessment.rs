@@ -255,7 +255,11 @@ pub(crate) async fn decide(
 
 /// Results the caller may see: the office and district reviewers at any time after aggregation,
 /// an assessee its own once published.
-async fn visible_results(state: &State, p: &Principal, cycle: Uuid) -> Result<Vec<AssesseeResult>> {
+pub async fn visible_results(
+    state: &AppState,
+    p: &Principal,
+    cycle: Uuid,
+) -> Result<Vec<AssesseeResult>> {
     p.require(Action::ReadAssessment)?;
     let c = store::get_cycle(&state.store.db, cycle).await?;
     if matches!(p.role, Role::Assessee | Role::Evaluator) && c.step != CycleStep::Publication {
@@ -339,6 +343,45 @@ fn attachment(name: &str) -> (header::HeaderName, String) {
     )
 }
 
+/// The published results as CSV: UTF-8 with a byte-order mark, so spreadsheet programs on
+/// Chinese Windows read the headers right.
+pub fn csv_bytes(items: &[AssesseeResult]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let io = |e: csv::Error| ApiError::internal(e);
+    w.write_record(HEADERS).map_err(io)?;
+    for r in rows(items) {
+        w.write_record(&r).map_err(io)?;
+    }
+    w.into_inner()
+        .map_err(|e| ApiError::internal(e.into_error()))
+}
+
+/// The published results as an XLSX workbook (sheet 考核结果; scores as numbers).
+pub fn xlsx_bytes(
+    items: &[AssesseeResult],
+) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("考核结果")?;
+    for (c, h) in HEADERS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h)?;
+    }
+    for (i, (r, item)) in rows(items).iter().zip(items).enumerate() {
+        let row = i as u32 + 1;
+        for (c, v) in r.iter().enumerate() {
+            if c == 3 {
+                sheet.write_number(row, 3, f64::from(item.total) / 10.0)?;
+            } else {
+                sheet.write_string(row, c as u16, v)?;
+            }
+        }
+    }
+    book.save_to_buffer()
+}
+
+/// The content type of an XLSX file.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 pub(crate) async fn results_csv(
     state: State,
     p: Principal,
@@ -346,20 +389,10 @@ pub(crate) async fn results_csv(
 ) -> Result<HttpResponse> {
     let cycle = uuid_param(&id)?;
     let items = visible_results(&state, &p, cycle).await?;
-    // A UTF-8 byte-order mark, so spreadsheet programs on Chinese Windows read the headers right.
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let io = |e: csv::Error| ApiError::internal(e);
-    w.write_record(HEADERS).map_err(io)?;
-    for r in rows(&items) {
-        w.write_record(&r).map_err(io)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ApiError::internal(e.into_error()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(attachment("results.csv"))
-        .body(bytes))
+        .body(csv_bytes(&items)?))
 }
 
 pub(crate) async fn results_xlsx(
@@ -369,32 +402,12 @@ pub(crate) async fn results_xlsx(
 ) -> Result<HttpResponse> {
     let cycle = uuid_param(&id)?;
     let items = visible_results(&state, &p, cycle).await?;
-    let bytes = web::block(
-        move || -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet();
-            sheet.set_name("考核结果")?;
-            for (c, h) in HEADERS.iter().enumerate() {
-                sheet.write_string(0, c as u16, *h)?;
-            }
-            for (i, (r, item)) in rows(&items).iter().zip(&items).enumerate() {
-                let row = i as u32 + 1;
-                for (c, v) in r.iter().enumerate() {
-                    if c == 3 {
-                        sheet.write_number(row, 3, f64::from(item.total) / 10.0)?;
-                    } else {
-                        sheet.write_string(row, c as u16, v)?;
-                    }
-                }
-            }
-            book.save_to_buffer()
-        },
-    )
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    let bytes = web::block(move || xlsx_bytes(&items))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .content_type(XLSX)
         .insert_header(attachment("results.xlsx"))
         .body(bytes))
 }

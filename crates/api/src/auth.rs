@@ -373,8 +373,36 @@ pub async fn login(
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
+    let account = authenticate(&state, &addr, &body.username, &body.password, device).await?;
+    let user = UserId(account.row.id);
+    let txn = state.store.write().await?;
+    let resp = issue_pair(
+        &state,
+        &*txn,
+        user,
+        account.role,
+        uuid::Uuid::now_v7(),
+        device,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(resp))
+}
+
+/// Checks a user name and password, slowing repeated failures down per account and per client
+/// address; a success clears the counters and is audited (`auth.login`). Used by the API's
+/// sign-in and by the office's pages.
+pub async fn authenticate(
+    state: &AppState,
+    addr: &str,
+    username: &str,
+    password: &str,
+    device: &str,
+) -> Result<users::Account, ApiError> {
     let keys = [
-        format!("user:{}", body.username.to_lowercase()),
+        format!("user:{}", username.to_lowercase()),
         format!("addr:{addr}"),
     ];
     for k in &keys {
@@ -383,8 +411,8 @@ pub async fn login(
             return Err(ApiError::TooManyAttempts { retry_after: wait });
         }
     }
-    let account = users::account_by_username(&state.store.db, &body.username).await?;
-    let password = body.password.clone();
+    let account = users::account_by_username(&state.store.db, username).await?;
+    let password = password.to_owned();
     let stored = account.as_ref().map(|a| a.row.password_hash.clone());
     // argon2 is deliberately slow: keep it off the async workers.
     let ok = web::block(move || {
@@ -402,8 +430,6 @@ pub async fn login(
                 users::clear_failures(&*txn, k).await?;
             }
             let user = UserId(a.row.id);
-            let resp =
-                issue_pair(&state, &*txn, user, a.role, uuid::Uuid::now_v7(), device).await?;
             fieldcheck_store::audit::record(
                 &*txn,
                 Some(user),
@@ -414,9 +440,7 @@ pub async fn login(
             )
             .await?;
             txn.commit().await?;
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(resp))
+            Ok(a)
         }
         _ => {
             users::record_failure(&*txn, &keys[0], Duration::minutes(15), lockout).await?;

@@ -53,6 +53,38 @@ pub struct Config {
     pub media: MediaConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The office's pages.
+    pub web: WebConfig,
+}
+
+/// The office's pages (`/ui`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// Map tiles, e.g. `https://t0.tianditu.gov.cn/vec_w/wmts?…&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY`
+    /// or an internal tile server; none: points over an empty background (closed networks).
+    pub tile_url: Option<String>,
+    /// The datum the tiles are drawn in: `wgs84`, or `gcj02` for Chinese basemaps (points are
+    /// converted from the phones' WGS-84 before drawing).
+    pub tile_datum: String,
+    /// Attribution shown under the map.
+    pub tile_attribution: Option<String>,
+    /// Session cookies carry `Secure`; default: on in production (serve behind TLS).
+    pub secure_cookies: Option<bool>,
+    /// A sign-in lasts this long without activity limits.
+    pub session_ttl_secs: u64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            tile_url: None,
+            tile_datum: "wgs84".into(),
+            tile_attribution: None,
+            secure_cookies: None,
+            session_ttl_secs: 8 * 3600,
+        }
+    }
 }
 
 /// Token settings.
@@ -180,6 +212,7 @@ impl Default for Config {
             limits: Limits::default(),
             media: MediaConfig::default(),
             log: LogConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }

@@ -95,12 +95,21 @@ pub fn open_blobs(config: &Config) -> Result<Arc<dyn BlobStore>, StartError> {
 /// Resolves secrets, opens the database (running migrations) and the blob store, and binds the
 /// server to `listener`.
 pub async fn build(config: Config, listener: TcpListener) -> Result<Application, StartError> {
+    build_with(config, listener, |_| {}).await
+}
+
+/// As [`build`], with more routes mounted beside the API (the office's pages).
+pub async fn build_with(
+    config: Config,
+    listener: TcpListener,
+    mount: fn(&mut web::ServiceConfig),
+) -> Result<Application, StartError> {
     let secrets = state::resolve_secrets(&config)?;
     let store = state::open_store(&config, &secrets).await?;
     let blobs = open_blobs(&config)?;
     let port = listener.local_addr()?.port();
     let state = web::Data::new(AppState::new(config, &secrets, store, blobs));
-    let server = serve(state.clone(), listener)?;
+    let server = serve(state.clone(), listener, mount)?;
     Ok(Application {
         server,
         port,
@@ -115,7 +124,12 @@ fn problem_for_status<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem {
+    // Problems pass through, and so do the office's pages, which render their own errors.
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_page {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     // Errors raised by the framework itself (bad URL, bad header, …) get a problem body too.
@@ -162,7 +176,11 @@ fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Starts serving `state` on `listener`. Graceful shutdown on SIGTERM/SIGINT lets in-flight
 /// requests finish (up to 30 s).
-pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+pub fn serve(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    mount: fn(&mut web::ServiceConfig),
+) -> std::io::Result<Server> {
     let json_limit = extract::JsonLimit(state.config.limits.json_body_bytes);
     let server = HttpServer::new(move || {
         App::new()
@@ -174,6 +192,7 @@ pub fn serve(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
             )
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
             .configure(configure)
+            .configure(mount)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound)
             }))

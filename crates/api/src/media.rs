@@ -364,6 +364,7 @@ pub async fn list(
         flag: q.flag,
         status: q.status.clone(),
         review_status: q.review_status.clone(),
+        ..Default::default()
     };
     let page = photos::list(
         &state.store.db,

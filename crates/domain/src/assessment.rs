@@ -619,6 +619,33 @@ mod tests {
     }
 
     #[test]
+    fn the_draw_is_the_documented_algorithm() {
+        // Expected values computed by an independent Python implementation written from
+        // api-spec/assessment.md alone, so the documentation and the code cannot drift apart.
+        let picked: Vec<(String, String)> =
+            stratified_sample(&candidates(), SampleSize::PerStratum(3), 42)
+                .into_iter()
+                .map(|c| (c.stratum, c.id))
+                .collect();
+        let expected = [
+            ("460106001200", "h0045"),
+            ("460106001200", "h0129"),
+            ("460106001200", "h0201"),
+            ("460106001201", "h0136"),
+            ("460106001201", "h0154"),
+            ("460106001201", "h0259"),
+            ("460106001202", "h0125"),
+            ("460106001202", "h0164"),
+            ("460106001202", "h0200"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(s, i)| (s.to_string(), i.to_string()))
+            .collect();
+        assert_eq!(picked, expected);
+    }
+
+    #[test]
     fn every_household_can_be_drawn() {
         // Over many seeds the draw reaches every household of a stratum: no one is shielded.
         let c: Vec<Candidate> = (0..20)

@@ -12,6 +12,7 @@ use sea_orm::{
     QuerySelect, QueryTrait, Set,
 };
 use serde::Serialize;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Hamming distance at or below which two perceptual hashes are the same picture.
@@ -169,6 +170,155 @@ pub struct PhotoFilter {
     pub status: Option<String>,
     /// `pending`, `accepted` or `rejected`.
     pub review_status: Option<String>,
+    /// Households of this district.
+    pub district_code: Option<String>,
+    /// Households of this village.
+    pub village_id: Option<Uuid>,
+    /// Taken within this window (a cycle's).
+    pub taken_between: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Evidence of a measure of this kind.
+    pub measure_kind: Option<String>,
+    /// Households whose satisfaction or results feed this assessee.
+    pub assessee_id: Option<Uuid>,
+}
+
+/// The gallery's filters as one condition; the flag and review filters can be left out, so the
+/// counts per flag and per review status can be taken under the other filters.
+pub fn filter_condition(filter: &PhotoFilter, with_flag: bool, with_review: bool) -> Condition {
+    let mut c = Condition::all();
+    if let Some(h) = filter.household_id {
+        c = c.add(photo_records::Column::HouseholdId.eq(h));
+    }
+    if let Some(v) = filter.visit_id {
+        c = c.add(photo_records::Column::VisitId.eq(v));
+    }
+    if with_flag && let Some(f) = filter.flag {
+        // Flags are stored as a JSON array of names; names are distinct, so a quoted match is exact.
+        c = c.add(photo_records::Column::Flags.contains(format!("\"{}\"", f.as_str())));
+    }
+    if let Some(s) = &filter.status {
+        c = c.add(photo_records::Column::Status.eq(s.as_str()));
+    }
+    if with_review && let Some(s) = &filter.review_status {
+        c = c.add(photo_records::Column::ReviewStatus.eq(s.as_str()));
+    }
+    if let Some((from, to)) = filter.taken_between {
+        c = c.add(photo_records::Column::TakenAt.between(from, to));
+    }
+    let mut households_where = Condition::all();
+    let mut by_household = false;
+    if let Some(d) = &filter.district_code {
+        households_where = households_where.add(households::Column::DistrictCode.eq(d.as_str()));
+        by_household = true;
+    }
+    if let Some(v) = filter.village_id {
+        households_where = households_where.add(households::Column::VillageId.eq(v));
+        by_household = true;
+    }
+    if by_household {
+        c = c.add(
+            photo_records::Column::HouseholdId.in_subquery(
+                households::Entity::find()
+                    .select_only()
+                    .column(households::Column::Id)
+                    .filter(households_where)
+                    .into_query(),
+            ),
+        );
+    }
+    if let Some(kind) = &filter.measure_kind {
+        c = c.add(
+            photo_records::Column::MeasureId.in_subquery(
+                crate::entities::measures::Entity::find()
+                    .select_only()
+                    .column(crate::entities::measures::Column::Id)
+                    .filter(crate::entities::measures::Column::Kind.eq(kind.as_str()))
+                    .into_query(),
+            ),
+        );
+    }
+    if let Some(a) = filter.assessee_id {
+        // The assessee's households: a district's, a responsible person's, a paired unit's villages'.
+        let sql = "household_id IN (SELECT h.id FROM households h JOIN assessees a ON a.id = ? WHERE \
+             (a.kind = 'district_government' AND h.district_code = a.district_code) \
+             OR (a.kind = 'responsible_person' AND h.responsible_person_id = a.person_id) \
+             OR (a.kind = 'paired_unit' AND h.village_id IN (SELECT village_id FROM unit_villages WHERE unit_id = a.unit_id)))";
+        c = c.add(sea_orm::sea_query::Expr::cust_with_values(sql, [a]));
+    }
+    c
+}
+
+/// How many photos carry each flag, and are in each review status, under the other filters.
+pub async fn counts(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &PhotoFilter,
+) -> Result<(BTreeMap<String, u64>, BTreeMap<String, u64>), StoreError> {
+    let rows: Vec<(String, String)> = photo_records::Entity::find()
+        .select_only()
+        .column(photo_records::Column::Flags)
+        .column(photo_records::Column::ReviewStatus)
+        .filter(scope_condition(scope))
+        .filter(filter_condition(filter, false, true))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut flags = BTreeMap::new();
+    for (f, _) in &rows {
+        for name in serde_json::from_str::<Vec<String>>(f).unwrap_or_default() {
+            *flags.entry(name).or_insert(0) += 1;
+        }
+    }
+    let review_rows: Vec<String> = photo_records::Entity::find()
+        .select_only()
+        .column(photo_records::Column::ReviewStatus)
+        .filter(scope_condition(scope))
+        .filter(filter_condition(filter, true, false))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut review = BTreeMap::new();
+    for r in review_rows {
+        *review.entry(r).or_insert(0) += 1;
+    }
+    Ok((flags, review))
+}
+
+/// Other photos in scope that are the same picture: the same bytes, or a perceptual hash within
+/// [`NEAR_DUPLICATE_BITS`] — the way a report is padded.
+pub async fn duplicates_of(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Vec<photo_records::Model>, StoreError> {
+    let Some(me) = photo_records::Entity::find_by_id(id)
+        .filter(scope_condition(scope))
+        .one(conn)
+        .await?
+    else {
+        return Err(StoreError::NotFound);
+    };
+    let candidates = photo_records::Entity::find()
+        .filter(scope_condition(scope))
+        .filter(photo_records::Column::Id.ne(id))
+        .filter(
+            Condition::any()
+                .add(photo_records::Column::Sha256.eq(me.sha256.as_str()))
+                .add(photo_records::Column::Dhash.is_not_null()),
+        )
+        .all(conn)
+        .await?;
+    Ok(candidates
+        .into_iter()
+        .filter(|p| {
+            p.sha256 == me.sha256
+                || me
+                    .dhash
+                    .zip(p.dhash)
+                    .is_some_and(|(a, b)| ((a ^ b) as u64).count_ones() <= NEAR_DUPLICATE_BITS)
+        })
+        .take(24)
+        .collect())
 }
 
 /// Lists photos in scope.
@@ -179,23 +329,9 @@ pub async fn list(
     page: PageRequest,
     with_locations: bool,
 ) -> Result<Page<Photo>, StoreError> {
-    let mut q = photo_records::Entity::find().filter(scope_condition(scope));
-    if let Some(h) = filter.household_id {
-        q = q.filter(photo_records::Column::HouseholdId.eq(h));
-    }
-    if let Some(v) = filter.visit_id {
-        q = q.filter(photo_records::Column::VisitId.eq(v));
-    }
-    if let Some(f) = filter.flag {
-        // Flags are stored as a JSON array of names; names are distinct, so a quoted match is exact.
-        q = q.filter(photo_records::Column::Flags.contains(format!("\"{}\"", f.as_str())));
-    }
-    if let Some(s) = &filter.status {
-        q = q.filter(photo_records::Column::Status.eq(s.as_str()));
-    }
-    if let Some(s) = &filter.review_status {
-        q = q.filter(photo_records::Column::ReviewStatus.eq(s.as_str()));
-    }
+    let q = photo_records::Entity::find()
+        .filter(scope_condition(scope))
+        .filter(filter_condition(filter, true, true));
     let page = fetch_page(conn, q, photo_records::Column::Id, page, |m| m.id).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|p| p.household_id).collect();
     let hs = households::Entity::find()

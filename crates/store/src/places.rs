@@ -277,3 +277,19 @@ pub async fn update(
     .await?;
     Ok(m.into())
 }
+
+/// Every district as (code, name), by code: for the filters of the office's pages.
+pub async fn list_districts(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<(String, String)>, StoreError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(places::Entity::find()
+        .select_only()
+        .column(places::Column::Code)
+        .column(places::Column::Name)
+        .filter(places::Column::Level.eq("district"))
+        .order_by_asc(places::Column::Code)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// Entities every signed-in device receives (no personal data in them).
-const GLOBAL_ENTITIES: [&str; 3] = ["place", "unit", "person"];
+const GLOBAL_ENTITIES: [&str; 4] = ["place", "unit", "person", "questionnaire"];
 
 /// One change as a device receives it.
 #[derive(Clone, Debug, Serialize)]

@@ -515,6 +515,22 @@ pub async fn spend_refresh(
     })
 }
 
+/// The user and family of a live browser session (stored like a refresh token, never spent):
+/// unknown, expired, revoked and used tokens give nothing.
+pub async fn session(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<(UserId, Uuid)>, StoreError> {
+    Ok(refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .filter(refresh_tokens::Column::ExpiresAt.gt(now()))
+        .one(conn)
+        .await?
+        .map(|r| (UserId(r.user_id), r.family_id)))
+}
+
 /// Revokes every token of a family (one device's sign-in).
 pub async fn revoke_family(conn: &impl ConnectionTrait, family: Uuid) -> Result<(), StoreError> {
     refresh_tokens::Entity::update_many()

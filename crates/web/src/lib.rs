@@ -1,0 +1,188 @@
+//! The office's pages, served by the same binary under `/ui`: sign-in with a session cookie,
+//! the evidence gallery and photo review, the map, household pages, cycles with progress and
+//! score sheets, and downloads (results, streamed evidence packages). Server-rendered HTML with
+//! a little JavaScript (keyboard shortcuts) and no resource from the internet; every page is sent
+//! with a strict Content-Security-Policy, every form carries a CSRF token.
+#![forbid(unsafe_code)]
+
+pub mod i18n;
+mod map;
+mod package;
+mod pages;
+mod session;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{StatusCode, header};
+use actix_web::middleware::{self, Next};
+use actix_web::{HttpResponse, ResponseError, web};
+use fieldcheck_api::error::ApiError;
+use fieldcheck_api::state::AppState;
+
+pub use session::Reviewer;
+
+/// What a page can fail with; rendered as an HTML page, or a redirect to sign in.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Not signed in (or the session ended): go to the sign-in page, then back to `0`.
+    #[error("sign in first")]
+    SignIn(String),
+    /// No such record within the caller's scope.
+    #[error("not found")]
+    NotFound,
+    /// The role may not use this page.
+    #[error("forbidden")]
+    Forbidden,
+    /// A form or query was wrong.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Anything else; details go to the log.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ApiError> for WebError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound => WebError::NotFound,
+            ApiError::Forbidden => WebError::Forbidden,
+            ApiError::Unauthorized(_) => WebError::SignIn("/ui/".into()),
+            ApiError::Validation(v) => WebError::BadRequest(
+                v.0.iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<fieldcheck_store::StoreError> for WebError {
+    fn from(e: fieldcheck_store::StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::SignIn(_) => StatusCode::SEE_OTHER,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let t = &i18n::ZH_CN;
+        let message = match self {
+            WebError::SignIn(next) => {
+                return HttpResponse::SeeOther()
+                    .insert_header((
+                        header::LOCATION,
+                        format!("/ui/login?next={}", pages::encode(next)),
+                    ))
+                    .finish();
+            }
+            WebError::NotFound => t.not_found.to_owned(),
+            WebError::Forbidden => t.forbidden.to_owned(),
+            WebError::BadRequest(d) => format!("{}：{d}", t.bad_request),
+            WebError::Internal(cause) => {
+                tracing::error!(cause = %cause, "page failed");
+                t.error.to_owned()
+            }
+        };
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .body(pages::error_page(&message).into_string())
+    }
+}
+
+/// Mounts the pages under `/ui` (pass to `fieldcheck_api::build_with`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/ui")
+            .wrap(middleware::from_fn(security_headers))
+            .route("", web::get().to(pages::home))
+            .route("/", web::get().to(pages::home))
+            .route("/login", web::get().to(session::login_form))
+            .route("/login", web::post().to(session::login))
+            .route("/logout", web::post().to(session::logout))
+            .route("/static/app.css", web::get().to(pages::css))
+            .route("/static/app.js", web::get().to(pages::js))
+            .route("/gallery", web::get().to(pages::gallery))
+            .route("/photos/{id}", web::get().to(pages::photo))
+            .route("/photos/{id}/review", web::post().to(pages::review))
+            .route("/photos/{id}/thumb", web::get().to(pages::thumb))
+            .route("/photos/{id}/screen", web::get().to(pages::screen))
+            .route("/households/{id}", web::get().to(pages::household))
+            .route("/map", web::get().to(map::page))
+            .route("/cycles", web::get().to(pages::cycles))
+            .route("/cycles/{id}", web::get().to(pages::cycle))
+            .route("/cycles/{id}/sheet", web::get().to(pages::sheet))
+            .route(
+                "/cycles/{id}/results.xlsx",
+                web::get().to(pages::results_xlsx),
+            )
+            .route(
+                "/cycles/{id}/results.csv",
+                web::get().to(pages::results_csv),
+            )
+            .route("/evidence.zip", web::get().to(package::download))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(WebError::NotFound)
+            })),
+    );
+}
+
+/// The tile server's origin, allowed in the Content-Security-Policy when tiles are configured.
+fn tile_origin(state: &AppState) -> Option<String> {
+    let url = state.config.web.tile_url.as_deref()?;
+    let rest = url
+        .strip_prefix("https://")
+        .map(|r| ("https://", r))
+        .or_else(|| url.strip_prefix("http://").map(|r| ("http://", r)))?;
+    let host = rest.1.split(['/', '?']).next()?;
+    Some(format!("{}{host}", rest.0))
+}
+
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let tiles = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| tile_origin(s))
+        .unwrap_or_default();
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    // Nothing runs but our own script; nothing loads from elsewhere but configured map tiles.
+    let csp = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {tiles}; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    if let Ok(v) = header::HeaderValue::from_str(csp.trim()) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
+}

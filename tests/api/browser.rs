@@ -1,0 +1,104 @@
+//! The office's pages in a real browser: starts the app with demo data, seeds photos through the
+//! API as phones would, then runs `tests/browser/office.mjs` (playwright-core driving Debian's
+//! Chromium). `./dev test` installs Chromium and the npm package; without them this test fails,
+//! it never skips. Screenshots land in the test output folder (`…/test-artifacts/screenshots`).
+
+use crate::helpers::{Backend, TestApp, artifacts_dir, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let dir = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    std::fs::read(format!("{dir}/tests/fixtures/photos/{name}")).expect("fixture")
+}
+
+/// A phone's photo: the record by sync, then the bytes in one PUT.
+async fn photo(app: &TestApp, token: &str, household: &str, bytes: &[u8], fix: Option<Value>) {
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut fields = json!({ "household_id": household, "sha256": hex::encode(Sha256::digest(bytes)), "taken_at": chrono::Utc::now() });
+    if let Some(f) = fix {
+        fields["location"] = f;
+    }
+    let r = app
+        .post("/sync/push", Some(token), json!({ "mutations": [{ "mutation_id": uuid::Uuid::now_v7(), "entity": "photo", "op": "create", "record_id": id, "device_time": chrono::Utc::now(), "fields": fields }] }))
+        .await;
+    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    let put = app
+        .raw(
+            Method::PUT,
+            &format!("/photos/{id}/content"),
+            Some(token),
+            |r| r.header("content-type", "image/jpeg").body(bytes.to_vec()),
+        )
+        .await;
+    assert!(put.status.is_success(), "{}", put.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_pages_in_a_real_browser() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let inspector = app.login("inspector1").await;
+    let office = app.login("office").await;
+    let mine = app.list_all("/households", &inspector).await;
+    let h = |i: usize| mine[i]["id"].as_str().unwrap().to_owned();
+    let home = mine[0]["location"].clone();
+    photo(
+        &app,
+        &inspector,
+        &h(0),
+        &fixture("phone-4000x2500-gps.jpg"),
+        Some(json!({ "lat": home["lat"], "lon": home["lon"], "accuracy_m": 8.0 })),
+    )
+    .await;
+    for (i, name) in ["autumn-2560x1600.jpg", "path-2560x1600.jpg"]
+        .iter()
+        .enumerate()
+    {
+        photo(&app, &inspector, &h(i + 1), &fixture(name), None).await;
+    }
+    // The same picture filed for another household: a duplicate the page shows side by side.
+    photo(
+        &app,
+        &inspector,
+        &h(0),
+        &fixture("autumn-2560x1600.jpg"),
+        None,
+    )
+    .await;
+    let foreign = app
+        .list_all("/households?district=460108&limit=1", &office)
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let root = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let shots = artifacts_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("screenshots");
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(format!("{root}/tests/browser/office.mjs"))
+        .current_dir(format!("{root}/tests/browser"))
+        .env("BASE_URL", &app.base)
+        .env("SHOTS", &shots)
+        .env("FOREIGN_HOUSEHOLD", &foreign)
+        .env("OWN_HOUSEHOLD", h(0));
+    // The server runs on this runtime: wait for the browser off its threads.
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .expect("node runs (./dev test installs it with the npm package and Chromium)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("all checks passed"), "{stdout}");
+    for shot in ["gallery.png", "photo-rejected.png", "map.png", "cycle.png"] {
+        assert!(shots.join(shot).is_file(), "screenshot {shot} saved");
+    }
+}
