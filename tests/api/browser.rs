@@ -101,4 +101,25 @@ async fn office_pages_in_a_real_browser() {
     for shot in ["gallery.png", "photo-rejected.png", "map.png", "cycle.png"] {
         assert!(shots.join(shot).is_file(), "screenshot {shot} saved");
     }
+    // The evidence package the browser downloaded, read by Python's zipfile: every CRC checks,
+    // the four photos of Longhua and the manifest are in it, the photos are the uploaded bytes.
+    let zip = shots.join("evidence.zip");
+    let check = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile, hashlib; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; \
+             names = z.namelist(); jpgs = [n for n in names if n.endswith('.jpg')]; \
+             assert names[-1] == 'manifest.csv', names; assert len(jpgs) == 4, names; \
+             m = z.read('manifest.csv').decode('utf-8-sig').splitlines(); assert len(m) == 5, m; \
+             shas = {l.split(',')[-1] for l in m[1:]}; \
+             assert all(hashlib.sha256(z.read(n)).hexdigest() in shas for n in jpgs); print('zip ok')",
+        )
+        .arg(&zip)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }

@@ -4,7 +4,7 @@
 // Longhua district), OWN_HOUSEHOLD (one inside), CHROMIUM (default /usr/bin/chromium).
 // Exits non-zero, with the reason, on the first failed expectation.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import assert from "node:assert/strict";
 
 const base = process.env.BASE_URL;
@@ -108,6 +108,17 @@ try {
   await Promise.all([page.waitForURL(/\/ui\/cycles\/.+/), page.locator("main table a").first().click()]);
   assert.ok((await page.locator("#progress tbody tr").count()) > 1, "progress per village");
   await page.screenshot({ path: `${shots}/cycle.png`, fullPage: true });
+
+  // Downloads: the results workbook, and the evidence package of the district (saved for the
+  // Rust side to open with an independent ZIP reader).
+  const cycleUrl = new URL(page.url()).pathname;
+  const xlsx = await page.request.get(`${base}${cycleUrl}/results.xlsx`);
+  assert.equal(xlsx.status(), 200);
+  assert.match(xlsx.headers()["content-type"], /spreadsheetml/);
+  const zip = await page.request.get(`${base}/ui/evidence.zip?district=460106`);
+  assert.equal(zip.status(), 200);
+  assert.equal(zip.headers()["content-type"], "application/zip");
+  writeFileSync(`${shots}/evidence.zip`, await zip.body());
 
   // Sign-out ends the session.
   await Promise.all([page.waitForURL(/\/ui\/login/), page.click("header form button")]);

@@ -242,6 +242,13 @@ async fn finish(
     part: &PathBuf,
     len_file: &PathBuf,
 ) -> Result<HttpResponse> {
+    // Held until the objects are stored: the file is in memory only while this is held.
+    let _finishing = state
+        .finish_permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
     let bytes = tokio::fs::read(part).await.map_err(ApiError::internal)?;
     let sha = hex::encode(Sha256::digest(&bytes));
     if sha != record.sha256 {
@@ -254,20 +261,21 @@ async fn finish(
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    let data = bytes.clone();
-    let outcome = web::block(move || {
+    // The bytes go to the decoder and come back: no copy of the file.
+    let (bytes, outcome) = web::block(move || {
         let _permit = permit;
-        let info = exif::read(&data).ok().flatten().unwrap_or_default();
+        let info = exif::read(&bytes).ok().flatten().unwrap_or_default();
         let orientation = if info.orientation == 0 {
             1
         } else {
             info.orientation
         };
-        process::process(&data, orientation).map(|p| (info, p))
+        let result = process::process(&bytes, orientation).map(|p| (info, p));
+        (bytes, result)
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| match e {
+    .map_err(ApiError::internal)?;
+    let outcome = outcome.map_err(|e| match e {
         process::ProcessError::NotAnImage(m) => ApiError::NotAnImage(m),
         process::ProcessError::TooLarge { width, height } => {
             ApiError::ImageTooLarge { width, height }

@@ -31,6 +31,10 @@ pub struct AppState {
         std::sync::Mutex<std::collections::HashMap<uuid::Uuid, Arc<tokio::sync::Mutex<()>>>>,
     /// Bounds how many photos are decoded at once (memory stays bounded under load).
     pub decode_permits: Arc<tokio::sync::Semaphore>,
+    /// Bounds how many completed uploads are being finished at once: each holds its whole file,
+    /// its decoded picture and its derivatives in memory while it is checked and stored, so 50
+    /// phones finishing together must queue here rather than take 50 times that memory.
+    pub finish_permits: Arc<tokio::sync::Semaphore>,
 }
 
 /// The secrets the server needs, resolved from configuration.
@@ -187,6 +191,10 @@ impl AppState {
             upload_locks: Default::default(),
             decode_permits: Arc::new(tokio::sync::Semaphore::new(
                 config.media.decode_workers.max(1),
+            )),
+            // Twice the decoders: while some decode, others hash or wait on the object store.
+            finish_permits: Arc::new(tokio::sync::Semaphore::new(
+                2 * config.media.decode_workers.max(1),
             )),
             config,
         }

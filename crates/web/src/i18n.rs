@@ -176,6 +176,18 @@ pub struct Texts {
     pub error: &'static str,
     /// Not aggregated yet.
     pub not_aggregated: &'static str,
+    /// Registration number.
+    pub registration_no: &'static str,
+    /// Visit checklist.
+    pub checklist: &'static str,
+    /// Total row.
+    pub total: &'static str,
+    /// Yes.
+    pub yes: &'static str,
+    /// No.
+    pub no: &'static str,
+    /// Header line of an evidence package's manifest.
+    pub manifest_header: &'static str,
 }
 
 /// Simplified Chinese, the interface language.
@@ -266,6 +278,12 @@ pub static ZH_CN: Texts = Texts {
     bad_request: "请求有误",
     error: "系统错误，请稍后再试",
     not_aggregated: "尚未汇总",
+    registration_no: "建档立卡编号",
+    checklist: "两不愁三保障核查",
+    total: "合计",
+    yes: "是",
+    no: "否",
+    manifest_header: "文件,照片ID,农户编号,拍摄时间,纬度,经度,距农户登记位置(米),标记,审核状态,SHA-256",
 };
 
 /// The label of a photo flag.

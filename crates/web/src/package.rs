@@ -238,9 +238,7 @@ pub(crate) async fn download(
     let state = state.clone();
     tokio::spawn(async move {
         let mut zip = ZipStream::default();
-        let mut manifest = String::from(
-            "\u{feff}文件,照片ID,农户编号,拍摄时间,纬度,经度,距农户登记位置(米),标记,审核状态,SHA-256\n",
-        );
+        let mut manifest = format!("\u{feff}{}\n", crate::i18n::ZH_CN.manifest_header);
         for ph in selected {
             let Ok((rec, _)) = photos::get(&state.store.db, &p.scope, ph.id).await else {
                 continue;

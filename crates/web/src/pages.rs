@@ -531,7 +531,7 @@ pub(crate) async fn household(
     let hh = &h.household;
     let body = html! {
         dl {
-            dt { "编号" } dd { (hh.registration_no) }
+            dt { (T.registration_no) } dd { (hh.registration_no) }
             dt { (T.district) } dd { (hh.district_code) }
             dt { (T.status) } dd { (hh.status.as_str()) }
         }
@@ -562,7 +562,7 @@ pub(crate) async fn household(
         }
         h2 { (T.visits) }
         table {
-            thead { tr { th { (T.taken_at) } th { (T.status) } th { "核查清单" } } }
+            thead { tr { th { (T.taken_at) } th { (T.status) } th { (T.checklist) } } }
             tbody {
                 @for v in &visits {
                     tr { td { (v.started_at.format("%Y-%m-%d %H:%M")) } td { (v.status) } td.mono { (v.checklist) } }
@@ -577,7 +577,7 @@ pub(crate) async fn household(
                     @for r in &responses {
                         tr {
                             td { (r.created_at.format("%Y-%m-%d %H:%M")) }
-                            td { (match r.satisfied { Some(true) => "是", Some(false) => "否", None => "—" }) }
+                            td { (match r.satisfied { Some(true) => T.yes, Some(false) => T.no, None => "—" }) }
                             td { (r.status) }
                         }
                     }
@@ -711,7 +711,7 @@ pub(crate) async fn cycle(
                     }
                 }
                 tr.total {
-                    td { "合计" }
+                    td { (T.total) }
                     td.num { (sum(|v| v.households)) } td.num { (sum(|v| v.assigned)) } td.num { (sum(|v| v.visited)) }
                     td.num { (sum(|v| v.sampled)) } td.num { (sum(|v| v.surveyed)) }
                     td.num { (rate(sum(|v| v.satisfied), sum(|v| v.rated))) }
