@@ -42,6 +42,16 @@ fn photo(base: &[u8], i: usize) -> Vec<u8> {
     out
 }
 
+/// Stops the server however the benchmark ends (a failed assertion included).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn rss_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
@@ -94,7 +104,7 @@ async fn main() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldcheck"))
+    let server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldcheck"))
         .args(["--data-dir", &data.path().display().to_string(), "serve"])
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .env("FIELDCHECK_BLOB__KIND", "s3")
@@ -108,7 +118,8 @@ async fn main() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("the release binary starts");
-    let pid = server.id();
+    let server = Server(server);
+    let pid = server.0.id();
     let base_url = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..300 {
@@ -200,8 +211,7 @@ async fn main() {
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let peak_kb = peak.await.unwrap();
     let hwm_kb = rss_kb(pid, "VmHWM:");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let ours = total_mb / secs;
     println!(
         "{UPLOADS} concurrent uploads of 8 MB (each stored, verified, decoded, 2 derivatives, flags): \
