@@ -81,6 +81,8 @@ const CYCLE_TABLES: &[&str] = &[
     "response_assessees",
     "results",
     "assignments",
+    "commissions",
+    "samples",
 ];
 
 /// Evidence recorded in the field belongs to the cycle whose window holds its time.
@@ -89,57 +91,79 @@ const WINDOW_TABLES: &[(&str, &str)] = &[("visits", "started_at"), ("photo_recor
 /// The message the lock's triggers raise; the store maps it to a 409.
 pub const LOCKED_MESSAGE: &str = "fieldcheck:cycle-locked";
 
+/// The condition that a row (`R`) belongs to an approved cycle.
+fn locked_row(table: &str, row: &str) -> String {
+    match WINDOW_TABLES.iter().find(|(t, _)| *t == table) {
+        Some((_, at)) => format!(
+            "EXISTS (SELECT 1 FROM cycles WHERE locked_at IS NOT NULL \
+             AND {row}.{at} >= window_start AND {row}.{at} <= window_end)"
+        ),
+        None => format!(
+            "EXISTS (SELECT 1 FROM cycles WHERE id = {row}.cycle_id AND locked_at IS NOT NULL)"
+        ),
+    }
+}
+
+fn lock_tables() -> impl Iterator<Item = &'static str> {
+    CYCLE_TABLES
+        .iter()
+        .copied()
+        .chain(WINDOW_TABLES.iter().map(|(t, _)| *t))
+}
+
 fn sqlite_lock_triggers() -> Vec<String> {
     let mut out = Vec::new();
-    for t in CYCLE_TABLES {
-        for (ev, row) in [("insert", "NEW"), ("update", "OLD"), ("delete", "OLD")] {
+    // An update is refused when the row is in an approved cycle before it or would be after it.
+    for t in lock_tables() {
+        for (ev, when) in [
+            ("insert", locked_row(t, "NEW")),
+            (
+                "update",
+                format!("{} OR {}", locked_row(t, "OLD"), locked_row(t, "NEW")),
+            ),
+            ("delete", locked_row(t, "OLD")),
+        ] {
             out.push(format!(
-                "CREATE TRIGGER fc_lock_{t}_{ev} BEFORE {ev} ON {t} \
-                 WHEN EXISTS (SELECT 1 FROM cycles WHERE id = {row}.cycle_id AND locked_at IS NOT NULL) \
+                "CREATE TRIGGER fc_lock_{t}_{ev} BEFORE {ev} ON {t} WHEN {when} \
                  BEGIN SELECT RAISE(ABORT, '{LOCKED_MESSAGE}'); END"
             ));
         }
     }
-    for (t, at) in WINDOW_TABLES {
-        for (ev, row) in [("insert", "NEW"), ("update", "OLD"), ("delete", "OLD")] {
-            out.push(format!(
-                "CREATE TRIGGER fc_lock_{t}_{ev} BEFORE {ev} ON {t} \
-                 WHEN EXISTS (SELECT 1 FROM cycles WHERE locked_at IS NOT NULL \
-                   AND {row}.{at} >= window_start AND {row}.{at} <= window_end) \
-                 BEGIN SELECT RAISE(ABORT, '{LOCKED_MESSAGE}'); END"
-            ));
-        }
+    // The approved cycle itself can be neither changed nor removed (that would unfreeze it).
+    for ev in ["update", "delete"] {
+        out.push(format!(
+            "CREATE TRIGGER fc_lock_cycles_{ev} BEFORE {ev} ON cycles WHEN OLD.locked_at IS NOT NULL \
+             BEGIN SELECT RAISE(ABORT, '{LOCKED_MESSAGE}'); END"
+        ));
     }
     out
 }
 
 fn postgres_lock_triggers() -> Vec<String> {
     let mut out = Vec::new();
-    for t in CYCLE_TABLES {
+    for t in lock_tables() {
         out.push(format!(
-            "CREATE FUNCTION fc_lock_{t}() RETURNS trigger AS $$ DECLARE r record; BEGIN \
-             IF TG_OP = 'INSERT' THEN r := NEW; ELSE r := OLD; END IF; \
-             IF EXISTS (SELECT 1 FROM cycles WHERE id = r.cycle_id AND locked_at IS NOT NULL) THEN \
+            "CREATE FUNCTION fc_lock_{t}() RETURNS trigger AS $$ BEGIN \
+             IF (TG_OP IN ('UPDATE', 'DELETE') AND {old}) OR (TG_OP IN ('INSERT', 'UPDATE') AND {new}) THEN \
                RAISE EXCEPTION '{LOCKED_MESSAGE}' USING ERRCODE = 'check_violation'; END IF; \
-             IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+             IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            old = locked_row(t, "OLD"),
+            new = locked_row(t, "NEW"),
         ));
         out.push(format!(
             "CREATE TRIGGER fc_lock_{t} BEFORE INSERT OR UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION fc_lock_{t}()"
         ));
     }
-    for (t, at) in WINDOW_TABLES {
-        out.push(format!(
-            "CREATE FUNCTION fc_lock_{t}() RETURNS trigger AS $$ DECLARE r record; BEGIN \
-             IF TG_OP = 'INSERT' THEN r := NEW; ELSE r := OLD; END IF; \
-             IF EXISTS (SELECT 1 FROM cycles WHERE locked_at IS NOT NULL \
-                 AND r.{at} >= window_start AND r.{at} <= window_end) THEN \
-               RAISE EXCEPTION '{LOCKED_MESSAGE}' USING ERRCODE = 'check_violation'; END IF; \
-             IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
-        ));
-        out.push(format!(
-            "CREATE TRIGGER fc_lock_{t} BEFORE INSERT OR UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION fc_lock_{t}()"
-        ));
-    }
+    out.push(format!(
+        "CREATE FUNCTION fc_lock_cycles() RETURNS trigger AS $$ BEGIN \
+         IF OLD.locked_at IS NOT NULL THEN \
+           RAISE EXCEPTION '{LOCKED_MESSAGE}' USING ERRCODE = 'check_violation'; END IF; \
+         IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+    ));
+    out.push(
+        "CREATE TRIGGER fc_lock_cycles BEFORE UPDATE OR DELETE ON cycles FOR EACH ROW EXECUTE FUNCTION fc_lock_cycles()"
+            .to_owned(),
+    );
     out
 }
 
@@ -411,11 +435,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         let pg = m.get_database_backend() == DatabaseBackend::Postgres;
-        let lock_tables = CYCLE_TABLES
-            .iter()
-            .copied()
-            .chain(WINDOW_TABLES.iter().map(|(t, _)| *t));
-        for t in lock_tables {
+        for t in lock_tables().chain(["cycles"]) {
             if pg {
                 db.execute_unprepared(&format!(
                     "DROP TRIGGER IF EXISTS fc_lock_{t} ON {t}; DROP FUNCTION IF EXISTS fc_lock_{t}()"

@@ -444,6 +444,9 @@ async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
         "DELETE FROM responses",
         "UPDATE results SET decided = 'pass'",
         "DELETE FROM response_assessees",
+        // Unfreezing the cycle itself is refused too.
+        "UPDATE cycles SET locked_at = NULL",
+        "DELETE FROM cycles",
     ] {
         let e = db
             .execute_unprepared(sql)

@@ -224,6 +224,12 @@ pub(crate) async fn list_scores(
     // The assessee must be within the caller's reach (an assessee reads only its own sheet).
     fieldcheck_store::orgs::get_assessee(&state.store.db, &p.scope, AssesseeId(q.assessee_id))
         .await?;
+    // An assessee sees its sheet only once results are published, as with the results.
+    if p.role == Role::Assessee
+        && store::get_cycle(&state.store.db, cycle).await?.step != CycleStep::Publication
+    {
+        return Ok(HttpResponse::Ok().json(serde_json::json!({ "items": [] })));
+    }
     let items = store::list_scores(&state.store.db, cycle, q.assessee_id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }

@@ -571,7 +571,8 @@ pub async fn return_self_report(
         .await?
         .ok_or(StoreError::NotFound)?;
     let c = get_cycle(conn, e.cycle_id).await?;
-    ensure_open(&c)?;
+    // Only while the assessee can still resubmit.
+    ensure_step(&c, CycleStep::SelfReport, "returning a self-report")?;
     let mut errors = ValidationErrors::default();
     let comment = validation::multiline_text(&mut errors, "comment", comment, 4000);
     errors.into_result()?;
@@ -1078,8 +1079,10 @@ pub async fn aggregate(
     let cid: sea_orm::Value = cycle_id.into();
     let satisfaction = ratios(
         conn,
-        "SELECT assessee_id AS key, SUM(CASE WHEN satisfied THEN 1 ELSE 0 END) AS num, COUNT(satisfied) AS den \
-         FROM response_assessees WHERE cycle_id = ? GROUP BY assessee_id",
+        // A response sent back for correction does not count until it is resubmitted.
+        "SELECT ra.assessee_id AS key, SUM(CASE WHEN ra.satisfied THEN 1 ELSE 0 END) AS num, COUNT(ra.satisfied) AS den \
+         FROM response_assessees ra JOIN responses r ON r.id = ra.response_id AND r.status <> 'returned' \
+         WHERE ra.cycle_id = ? GROUP BY ra.assessee_id",
         vec![cid.clone()],
     )
     .await?;
@@ -1104,7 +1107,7 @@ pub async fn aggregate(
         conn,
         &format!(
             "SELECT l.assessee_id AS key, \
-               COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM responses r WHERE r.cycle_id = ? AND r.household_id = l.household_id) THEN l.household_id END) AS num, \
+               COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM responses r WHERE r.cycle_id = ? AND r.household_id = l.household_id AND r.status <> 'returned') THEN l.household_id END) AS num, \
                COUNT(DISTINCT l.household_id) AS den \
              FROM {LINKS} l JOIN sample_households sh ON sh.household_id = l.household_id \
              JOIN samples s ON s.id = sh.sample_id AND s.cycle_id = ? GROUP BY l.assessee_id"

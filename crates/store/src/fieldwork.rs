@@ -324,6 +324,13 @@ pub async fn draw_sample(
             hi
         }
     };
+    if input
+        .district_code
+        .as_deref()
+        .is_some_and(|d| d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.add("district_code", "invalid", "a 6-digit district code");
+    }
     if input.assign_to.is_some() && input.due_on.is_none() {
         errors.add("due_on", "required", "assignments need a due date");
     }

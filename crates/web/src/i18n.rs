@@ -174,6 +174,8 @@ pub struct Texts {
     pub bad_request: &'static str,
     /// Error page.
     pub error: &'static str,
+    /// Conflict page.
+    pub conflict: &'static str,
     /// Not aggregated yet.
     pub not_aggregated: &'static str,
     /// Registration number.
@@ -277,6 +279,7 @@ pub static ZH_CN: Texts = Texts {
     forbidden: "您的角色无权查看此页",
     bad_request: "请求有误",
     error: "系统错误，请稍后再试",
+    conflict: "当前状态不允许此操作",
     not_aggregated: "尚未汇总",
     registration_no: "建档立卡编号",
     checklist: "两不愁三保障核查",

@@ -36,6 +36,9 @@ pub enum WebError {
     /// A form or query was wrong.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The workflow refuses it (an approved cycle, a record changed meanwhile, …).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Anything else; details go to the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -53,6 +56,11 @@ impl From<ApiError> for WebError {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
+            e @ (ApiError::Locked
+            | ApiError::Refused { .. }
+            | ApiError::Duplicate(_)
+            | ApiError::PreconditionFailed) => WebError::Conflict(e.to_string()),
+            ApiError::MissingReference(what) => WebError::BadRequest(what.to_owned()),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -71,6 +79,7 @@ impl ResponseError for WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,6 +98,7 @@ impl ResponseError for WebError {
             WebError::NotFound => t.not_found.to_owned(),
             WebError::Forbidden => t.forbidden.to_owned(),
             WebError::BadRequest(d) => format!("{}：{d}", t.bad_request),
+            WebError::Conflict(d) => format!("{}：{d}", t.conflict),
             WebError::Internal(cause) => {
                 tracing::error!(cause = %cause, "page failed");
                 t.error.to_owned()

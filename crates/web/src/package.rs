@@ -1,13 +1,13 @@
 //! Evidence packages: a ZIP of the photos a filter selects, with a manifest, streamed while it is
-//! built. Photos are stored (JPEGs do not compress); each entry's CRC and size follow its data
-//! in a data descriptor, so nothing is buffered beyond one photo; ZIP64 records are written when
-//! the archive passes 4 GiB or 65,535 entries. The whole package never sits in memory or on disk.
+//! built. Photos are stored (JPEGs do not compress), one at a time: only the photo being written
+//! is in memory; ZIP64 records are written when the archive passes 4 GiB or 65,535 entries. The
+//! whole package never sits in memory or on disk.
 
 use crate::pages::GalleryQuery;
 use crate::{Reviewer, WebError};
 use actix_web::{HttpResponse, http::header, web};
 use bytes::Bytes;
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
 use fieldcheck_api::state::AppState;
 use fieldcheck_domain::Action;
 use fieldcheck_store::entities::households;
@@ -17,6 +17,29 @@ use fieldcheck_store::{PageRequest, audit};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tokio::sync::mpsc;
+
+/// General-purpose flags: bit 11, names are UTF-8.
+const FLAGS: u16 = 0x0800;
+
+/// A file name part from free text: letters, digits, `-` and `_` only, so no entry can climb out
+/// of the folder it is extracted to.
+fn safe_name(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() {
+        "_".to_owned()
+    } else {
+        cleaned
+    }
+}
 
 /// One finished entry, as the central directory needs it.
 struct Entry {
@@ -44,27 +67,25 @@ fn dos_time(t: DateTime<Utc>) -> (u16, u16) {
 }
 
 impl ZipStream {
-    /// One entry, whole: local header, data, descriptor.
+    /// One entry, whole: local header (with CRC and sizes, since the data is at hand), data.
     pub(crate) fn entry(&mut self, name: &str, data: &[u8], at: DateTime<Utc>) -> Vec<Bytes> {
         let (time, date) = dos_time(at);
         let crc = crc32fast::hash(data);
         let mut head = Vec::with_capacity(30 + name.len());
         head.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         head.extend_from_slice(&20u16.to_le_bytes());
-        // Bit 3: sizes and CRC follow in a descriptor; bit 11: the name is UTF-8.
-        head.extend_from_slice(&0x0808u16.to_le_bytes());
+        // Bit 11: the name is UTF-8. No data descriptor: streaming readers (Java's, among
+        // others) refuse stored entries that have one.
+        head.extend_from_slice(&FLAGS.to_le_bytes());
         head.extend_from_slice(&0u16.to_le_bytes());
         head.extend_from_slice(&time.to_le_bytes());
         head.extend_from_slice(&date.to_le_bytes());
-        head.extend_from_slice(&[0u8; 12]);
+        head.extend_from_slice(&crc.to_le_bytes());
+        head.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        head.extend_from_slice(&(data.len() as u32).to_le_bytes());
         head.extend_from_slice(&(name.len() as u16).to_le_bytes());
         head.extend_from_slice(&0u16.to_le_bytes());
         head.extend_from_slice(name.as_bytes());
-        let mut desc = Vec::with_capacity(16);
-        desc.extend_from_slice(&0x0807_4b50u32.to_le_bytes());
-        desc.extend_from_slice(&crc.to_le_bytes());
-        desc.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        desc.extend_from_slice(&(data.len() as u32).to_le_bytes());
         self.entries.push(Entry {
             name: name.as_bytes().to_vec(),
             crc,
@@ -73,12 +94,8 @@ impl ZipStream {
             time,
             date,
         });
-        self.offset += (head.len() + data.len() + desc.len()) as u64;
-        vec![
-            Bytes::from(head),
-            Bytes::copy_from_slice(data),
-            Bytes::from(desc),
-        ]
+        self.offset += (head.len() + data.len()) as u64;
+        vec![Bytes::from(head), Bytes::copy_from_slice(data)]
     }
 
     /// The central directory and end records.
@@ -91,7 +108,7 @@ impl ZipStream {
             out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
             out.extend_from_slice(&(45u16 | (3 << 8)).to_le_bytes());
             out.extend_from_slice(&(if big { 45u16 } else { 20 }).to_le_bytes());
-            out.extend_from_slice(&0x0808u16.to_le_bytes());
+            out.extend_from_slice(&FLAGS.to_le_bytes());
             out.extend_from_slice(&0u16.to_le_bytes());
             out.extend_from_slice(&e.time.to_le_bytes());
             out.extend_from_slice(&e.date.to_le_bytes());
@@ -188,9 +205,16 @@ pub(crate) async fn download(
     };
     let (from, to) = (day(&q.from, false)?, day(&q.to, true)?);
     if from.is_some() || to.is_some() {
-        let (w0, w1) = filter
-            .taken_between
-            .unwrap_or((DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC));
+        // Bounds both engines store and compare as written (SQLite compares text).
+        let open = (
+            Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
+                .single()
+                .unwrap_or_default(),
+        );
+        let (w0, w1) = filter.taken_between.unwrap_or(open);
         filter.taken_between = Some((from.unwrap_or(w0).max(w0), to.unwrap_or(w1).min(w1)));
     }
     filter.status = Some("stored".into());
@@ -213,15 +237,19 @@ pub(crate) async fn download(
             None => break,
         }
     }
-    let ids: Vec<uuid::Uuid> = selected.iter().map(|ph| ph.household_id).collect();
-    let homes: HashMap<uuid::Uuid, String> = households::Entity::find()
-        .filter(households::Column::Id.is_in(ids))
-        .all(db)
-        .await
-        .map_err(fieldcheck_store::StoreError::from)?
-        .into_iter()
-        .map(|h| (h.id, h.registration_no))
-        .collect();
+    let mut ids: Vec<uuid::Uuid> = selected.iter().map(|ph| ph.household_id).collect();
+    ids.sort();
+    ids.dedup();
+    let mut homes: HashMap<uuid::Uuid, String> = HashMap::new();
+    // In chunks: both engines cap the number of bound parameters in one statement.
+    for chunk in ids.chunks(500) {
+        let rows = households::Entity::find()
+            .filter(households::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await
+            .map_err(fieldcheck_store::StoreError::from)?;
+        homes.extend(rows.into_iter().map(|h| (h.id, h.registration_no)));
+    }
     let txn = state.store.write().await?;
     audit::record(
         &*txn,
@@ -229,7 +257,7 @@ pub(crate) async fn download(
         "evidence.package",
         "photo",
         "*",
-        serde_json::json!({ "photos": selected.len(), "query": q.gallery_key() }),
+        serde_json::json!({ "photos": selected.len(), "filter": q.audit_key() }),
     )
     .await?;
     txn.commit().await?;
@@ -257,7 +285,7 @@ pub(crate) async fn download(
                 }
             };
             let reg = homes.get(&ph.household_id).cloned().unwrap_or_default();
-            let name = format!("{reg}/{}.jpg", ph.id);
+            let name = format!("{}/{}.jpg", safe_name(&reg), ph.id);
             for chunk in zip.entry(&name, &bytes, ph.taken_at) {
                 if tx.send(Ok(chunk)).await.is_err() {
                     return; // The client went away.
@@ -306,8 +334,9 @@ pub(crate) async fn download(
 }
 
 impl PackageQuery {
-    fn gallery_key(&self) -> serde_json::Value {
-        serde_json::json!({ "from": self.from, "to": self.to })
+    /// What was selected, for the audit log: who exported which photos must be traceable.
+    fn audit_key(&self) -> serde_json::Value {
+        serde_json::json!({ "gallery": self.gallery.audit_string(), "from": self.from, "to": self.to })
     }
 }
 

@@ -147,6 +147,20 @@ pub(crate) struct GalleryQuery {
 }
 
 impl GalleryQuery {
+    /// The filters, as recorded in the audit log.
+    pub(crate) fn audit_string(&self) -> String {
+        self.without_position()
+    }
+
+    /// The query string without the page position and without the flag (for the flag badges).
+    fn without_flag(&self) -> String {
+        GalleryQuery {
+            flag: None,
+            ..self.clone()
+        }
+        .without_position()
+    }
+
     /// The query string without the page position.
     fn without_position(&self) -> String {
         let pairs = [
@@ -239,6 +253,7 @@ pub(crate) async fn gallery(
     let districts = places::list_districts(db).await?;
     let cycles = cycles_store::list_cycles(db).await?;
     let base = q.without_position();
+    let no_flag = q.without_flag();
     let ids: Vec<String> = page.items.iter().map(|ph| ph.id.to_string()).collect();
     let selected = |v: &Option<String>, x: &str| v.as_deref() == Some(x);
     let body = html! {
@@ -296,7 +311,7 @@ pub(crate) async fn gallery(
         p.counts {
             @for (flag, n) in &flag_counts {
                 @if let Some(f) = PhotoFlag::parse(flag) {
-                    a.badge href={ "/ui/gallery?" (base) "&flag=" (flag) } { (i18n::flag_label(f)) " " (n) }
+                    a.badge href={ "/ui/gallery?" (no_flag) "&flag=" (flag) } { (i18n::flag_label(f)) " " (n) }
                 }
             }
         }

@@ -131,7 +131,11 @@ pub(crate) struct NextQuery {
 /// Only paths of the pages themselves: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/ui/") && !n.starts_with("//") && !n.contains("\\") => {
+        Some(n)
+            if n.starts_with("/ui/")
+                && !n.contains("\\")
+                && n.chars().all(|c| !c.is_control() && c != ' ') =>
+        {
             n.to_owned()
         }
         _ => "/ui/gallery".to_owned(),
