@@ -127,6 +127,7 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
 
 fn print_demo_accounts(base: &str) {
     println!("\nfieldcheck is listening on {base}  (API description: {base}/openapi.json)");
+    println!("Office pages (reviewers, in a browser): {base}/ui/");
     println!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);
     for a in demo::DEMO_ACCOUNTS {
         println!("  {:<18} {:<18} {}", a.username, a.role.as_str(), a.what);
