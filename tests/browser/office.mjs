@@ -40,6 +40,9 @@ try {
   const session = cookies.find((c) => c.name === "fc_session");
   assert.ok(session && session.httpOnly && session.sameSite === "Strict", "session cookie is HttpOnly, SameSite=Strict");
   await page.screenshot({ path: `${shots}/gallery.png`, fullPage: true });
+  // Counts per filter: the four seeded photos are all in Longhua.
+  assert.match(await page.locator("select[name=district] option[value='460106']").innerText(), /\(4\)/);
+  assert.match(await page.locator("select[name=district] option[value='460108']").innerText(), /\(0\)/);
 
   await page.selectOption("select[name=flag]", "no_gps");
   await Promise.all([page.waitForURL(/flag=no_gps/), page.click("form.filters button[type=submit]")]);

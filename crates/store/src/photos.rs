@@ -185,6 +185,15 @@ pub struct PhotoFilter {
 /// The gallery's filters as one condition; the flag and review filters can be left out, so the
 /// counts per flag and per review status can be taken under the other filters.
 pub fn filter_condition(filter: &PhotoFilter, with_flag: bool, with_review: bool) -> Condition {
+    filter_condition_except(filter, with_flag, with_review, true)
+}
+
+fn filter_condition_except(
+    filter: &PhotoFilter,
+    with_flag: bool,
+    with_review: bool,
+    with_district: bool,
+) -> Condition {
     let mut c = Condition::all();
     if let Some(h) = filter.household_id {
         c = c.add(photo_records::Column::HouseholdId.eq(h));
@@ -207,7 +216,7 @@ pub fn filter_condition(filter: &PhotoFilter, with_flag: bool, with_review: bool
     }
     let mut households_where = Condition::all();
     let mut by_household = false;
-    if let Some(d) = &filter.district_code {
+    if with_district && let Some(d) = &filter.district_code {
         households_where = households_where.add(households::Column::DistrictCode.eq(d.as_str()));
         by_household = true;
     }
@@ -248,25 +257,36 @@ pub fn filter_condition(filter: &PhotoFilter, with_flag: bool, with_review: bool
     c
 }
 
-/// How many photos carry each flag, and are in each review status, under the other filters.
+/// What the gallery's filters would show: photos per flag, per review status and per district,
+/// each under the other filters.
+#[derive(Debug, Default)]
+pub struct GalleryCounts {
+    /// Photos carrying each flag.
+    pub flags: BTreeMap<String, u64>,
+    /// Photos in each review status.
+    pub review: BTreeMap<String, u64>,
+    /// Photos of each district's households.
+    pub districts: BTreeMap<String, u64>,
+}
+
+/// Counts per flag, review status and district, each under the other filters.
 pub async fn counts(
     conn: &impl ConnectionTrait,
     scope: &Scope,
     filter: &PhotoFilter,
-) -> Result<(BTreeMap<String, u64>, BTreeMap<String, u64>), StoreError> {
-    let rows: Vec<(String, String)> = photo_records::Entity::find()
+) -> Result<GalleryCounts, StoreError> {
+    let mut out = GalleryCounts::default();
+    let flag_rows: Vec<String> = photo_records::Entity::find()
         .select_only()
         .column(photo_records::Column::Flags)
-        .column(photo_records::Column::ReviewStatus)
         .filter(scope_condition(scope))
         .filter(filter_condition(filter, false, true))
         .into_tuple()
         .all(conn)
         .await?;
-    let mut flags = BTreeMap::new();
-    for (f, _) in &rows {
+    for f in &flag_rows {
         for name in serde_json::from_str::<Vec<String>>(f).unwrap_or_default() {
-            *flags.entry(name).or_insert(0) += 1;
+            *out.flags.entry(name).or_insert(0) += 1;
         }
     }
     let review_rows: Vec<String> = photo_records::Entity::find()
@@ -277,11 +297,26 @@ pub async fn counts(
         .into_tuple()
         .all(conn)
         .await?;
-    let mut review = BTreeMap::new();
     for r in review_rows {
-        *review.entry(r).or_insert(0) += 1;
+        *out.review.entry(r).or_insert(0) += 1;
     }
-    Ok((flags, review))
+    let district_rows: Vec<Option<String>> = photo_records::Entity::find()
+        .select_only()
+        .column_as(
+            sea_orm::sea_query::Expr::cust(
+                "(SELECT h.district_code FROM households h WHERE h.id = photo_records.household_id)",
+            ),
+            "district",
+        )
+        .filter(scope_condition(scope))
+        .filter(filter_condition_except(filter, true, true, false))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for d in district_rows.into_iter().flatten() {
+        *out.districts.entry(d).or_insert(0) += 1;
+    }
+    Ok(out)
 }
 
 /// Other photos in scope that are the same picture: the same bytes, or a perceptual hash within

@@ -249,7 +249,8 @@ pub(crate) async fn gallery(
         p.role.may(Action::ReadOriginals),
     )
     .await?;
-    let (flag_counts, review_counts) = photos::counts(db, &p.scope, &filter).await?;
+    let counts = photos::counts(db, &p.scope, &filter).await?;
+    let (flag_counts, review_counts) = (&counts.flags, &counts.review);
     let districts = places::list_districts(db).await?;
     let cycles = cycles_store::list_cycles(db).await?;
     let base = q.without_position();
@@ -262,7 +263,9 @@ pub(crate) async fn gallery(
                 select name="district" {
                     option value="" { (T.all) }
                     @for (code, name) in &districts {
-                        option value=(code) selected[selected(&q.district, code)] { (name) }
+                        option value=(code) selected[selected(&q.district, code)] {
+                            (name) " (" (counts.districts.get(code).copied().unwrap_or(0)) ")"
+                        }
                     }
                 }
             }
@@ -309,7 +312,7 @@ pub(crate) async fn gallery(
             button type="submit" { (T.filter) }
         }
         p.counts {
-            @for (flag, n) in &flag_counts {
+            @for (flag, n) in flag_counts {
                 @if let Some(f) = PhotoFlag::parse(flag) {
                     a.badge href={ "/ui/gallery?" (no_flag) "&flag=" (flag) } { (i18n::flag_label(f)) " " (n) }
                 }
