@@ -317,6 +317,12 @@ async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
         .assert_problem(403, "not-commissioned");
     let r = app.post(&scores, Some(&e2), d12).await;
     assert_eq!(r.status, 201, "{}", r.text);
+    // The evaluator reads the sheet it was commissioned for, and no other.
+    let own_sheet = app.get(&format!("{scores}?assessee_id={did}"), &e2).await;
+    assert_eq!(own_sheet.status, 200, "{}", own_sheet.text);
+    app.get(&format!("{scores}?assessee_id={}", id(&other)), &e2)
+        .await
+        .assert_problem(404, "not-found");
     let sheet = app
         .get(&format!("{scores}?assessee_id={did}"), &office)
         .await;

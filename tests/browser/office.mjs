@@ -143,6 +143,20 @@ try {
   });
   assert.equal(forged.status(), 400);
 
+  // A phone's refresh token is not a browser session.
+  const phone = await (
+    await fetch(`${base}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "office", password: "fieldcheck-demo", device_id: "phone" }),
+    })
+  ).json();
+  const stolen = await browser.newContext();
+  await stolen.addCookies([{ name: "fc_session", value: phone.refresh_token, url: `${base}/ui/` }]);
+  const spage = await stolen.newPage();
+  await spage.goto(`${base}/ui/gallery`);
+  assert.match(spage.url(), /\/ui\/login/, "a refresh token does not open the pages");
+
   assert.deepEqual(cspViolations, [], "no Content-Security-Policy violations");
   console.log("office pages: all checks passed");
 } catch (e) {

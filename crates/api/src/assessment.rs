@@ -221,9 +221,16 @@ pub(crate) async fn list_scores(
 ) -> Result<HttpResponse> {
     p.require(Action::ReadAssessment)?;
     let cycle = uuid_param(&id)?;
-    // The assessee must be within the caller's reach (an assessee reads only its own sheet).
-    fieldcheck_store::orgs::get_assessee(&state.store.db, &p.scope, AssesseeId(q.assessee_id))
-        .await?;
+    // The assessee must be within the caller's reach (an assessee reads only its own sheet; a
+    // commissioned evaluator the sheets it was commissioned for).
+    if p.role == Role::Evaluator {
+        if !store::is_commissioned(&state.store.db, cycle, p.user, q.assessee_id).await? {
+            return Err(ApiError::NotFound);
+        }
+    } else {
+        fieldcheck_store::orgs::get_assessee(&state.store.db, &p.scope, AssesseeId(q.assessee_id))
+            .await?;
+    }
     // An assessee sees its sheet only once results are published, as with the results.
     if p.role == Role::Assessee
         && store::get_cycle(&state.store.db, cycle).await?.step != CycleStep::Publication

@@ -942,6 +942,22 @@ pub async fn record_score(
     Ok(m.into())
 }
 
+/// Whether an evaluator was commissioned to score an assessee in a cycle.
+pub async fn is_commissioned(
+    conn: &impl ConnectionTrait,
+    cycle_id: Uuid,
+    user: UserId,
+    assessee_id: Uuid,
+) -> Result<bool, StoreError> {
+    Ok(commissions::Entity::find()
+        .filter(commissions::Column::CycleId.eq(cycle_id))
+        .filter(commissions::Column::UserId.eq(user.0))
+        .filter(commissions::Column::AssesseeId.eq(assessee_id))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 /// Every score (all revisions) of an assessee in a cycle.
 pub async fn list_scores(
     conn: &impl ConnectionTrait,

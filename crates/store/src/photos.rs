@@ -333,7 +333,12 @@ pub async fn duplicates_of(
     else {
         return Err(StoreError::NotFound);
     };
-    let candidates = photo_records::Entity::find()
+    // Only the columns compared, so a large gallery is scanned cheaply; whole rows for matches.
+    let candidates: Vec<(Uuid, String, Option<i64>)> = photo_records::Entity::find()
+        .select_only()
+        .column(photo_records::Column::Id)
+        .column(photo_records::Column::Sha256)
+        .column(photo_records::Column::Dhash)
         .filter(scope_condition(scope))
         .filter(photo_records::Column::Id.ne(id))
         .filter(
@@ -341,19 +346,28 @@ pub async fn duplicates_of(
                 .add(photo_records::Column::Sha256.eq(me.sha256.as_str()))
                 .add(photo_records::Column::Dhash.is_not_null()),
         )
+        .into_tuple()
         .all(conn)
         .await?;
-    Ok(candidates
+    let matches: Vec<Uuid> = candidates
         .into_iter()
-        .filter(|p| {
-            p.sha256 == me.sha256
+        .filter(|(_, sha, hash)| {
+            *sha == me.sha256
                 || me
                     .dhash
-                    .zip(p.dhash)
+                    .zip(*hash)
                     .is_some_and(|(a, b)| ((a ^ b) as u64).count_ones() <= NEAR_DUPLICATE_BITS)
         })
+        .map(|(id, _, _)| id)
         .take(24)
-        .collect())
+        .collect();
+    if matches.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(photo_records::Entity::find()
+        .filter(photo_records::Column::Id.is_in(matches))
+        .all(conn)
+        .await?)
 }
 
 /// Lists photos in scope.

@@ -520,9 +520,12 @@ pub async fn spend_refresh(
 pub async fn session(
     conn: &impl ConnectionTrait,
     token_hash: &str,
+    device_id: &str,
 ) -> Result<Option<(UserId, Uuid)>, StoreError> {
     Ok(refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        // A phone's refresh token is not a browser session.
+        .filter(refresh_tokens::Column::DeviceId.eq(device_id))
         .filter(refresh_tokens::Column::UsedAt.is_null())
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .filter(refresh_tokens::Column::ExpiresAt.gt(now()))

@@ -98,7 +98,7 @@ impl FromRequest for Reviewer {
         Box::pin(async move {
             let state = state.ok_or_else(|| WebError::Internal("no state".into()))?;
             let token = token.ok_or_else(|| WebError::SignIn(here.clone()))?;
-            let (user, family) = users::session(&state.store.db, &hash(&token))
+            let (user, family) = users::session(&state.store.db, &hash(&token), DEVICE)
                 .await?
                 .ok_or_else(|| WebError::SignIn(here.clone()))?;
             let account = users::account(&state.store.db, user)
@@ -271,7 +271,7 @@ pub(crate) async fn logout(
 ) -> Result<HttpResponse, WebError> {
     who.check_csrf(&form.csrf)?;
     if let Some(c) = req.cookie(SESSION)
-        && let Some((_, family)) = users::session(&state.store.db, &hash(c.value())).await?
+        && let Some((_, family)) = users::session(&state.store.db, &hash(c.value()), DEVICE).await?
     {
         let txn = state.store.write().await?;
         users::revoke_family(&*txn, family).await?;
