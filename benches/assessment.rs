@@ -8,32 +8,14 @@
 //! temporary SQLite file; `BENCH_RESPONSES` and `BENCH_ASSESSEES` change the sizes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{Dialect, exec, one};
+
 use fieldcheck_domain::UserId;
 use fieldcheck_domain::assessment::{ScoringMethod, default_templates};
-use fieldcheck_store::sea_orm::{ConnectionTrait, DbBackend, Statement};
 use fieldcheck_store::{PiiCipher, Store, assessment, demo, users};
 use std::time::Instant;
-
-async fn exec(store: &Store, sql: &str) {
-    store
-        .db
-        .execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{e}: {sql}"));
-}
-
-async fn one_i64(store: &Store, sql: &str) -> i64 {
-    let row = store
-        .db
-        .query_one_raw(Statement::from_string(
-            store.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -57,26 +39,10 @@ async fn main() {
     };
     let store = Store::open(&url, PiiCipher::new(&[5u8; 32])).await.unwrap();
     demo::load(&store).await.unwrap();
-    let pg = store.db.get_database_backend() == DbBackend::Postgres;
-    let uuid = if pg {
-        "gen_random_uuid()"
-    } else {
-        "randomblob(16)"
-    };
-    let now = if pg {
-        "now()"
-    } else {
-        "strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')"
-    };
-    let numbers = |n: usize| {
-        if pg {
-            format!("SELECT i FROM generate_series(1, {n}) AS i")
-        } else {
-            format!(
-                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s"
-            )
-        }
-    };
+    let dialect = Dialect::of(&store);
+    let pg = dialect.pg;
+    let (uuid, now) = (dialect.uuid(), dialect.now());
+    let numbers = |n: usize| dialect.numbers(n);
     let t = Instant::now();
     // Responsible persons (each an assessee) of one demo unit.
     exec(&store, &format!(
@@ -97,8 +63,8 @@ async fn main() {
          JOIN (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS rn FROM persons WHERE name LIKE '基准责任人%') AS p ON p.rn = n.i % {persons}",
         q = numbers(responses)
     )).await;
-    let cycle = one_uuid(&store, "SELECT id FROM cycles WHERE year = 2026").await;
-    let questionnaire = one_uuid(&store, "SELECT id FROM questionnaires LIMIT 1").await;
+    let cycle = one::<uuid::Uuid>(&store, "SELECT id FROM cycles WHERE year = 2026").await;
+    let questionnaire = one::<uuid::Uuid>(&store, "SELECT id FROM questionnaires LIMIT 1").await;
     let surveyor = users::account_by_username(&store.db, "surveyor1")
         .await
         .unwrap()
@@ -151,9 +117,9 @@ async fn main() {
     if pg {
         exec(&store, "ANALYZE").await;
     }
-    let links = one_i64(&store, "SELECT COUNT(*) FROM response_assessees").await;
-    let assessees = one_i64(&store, "SELECT COUNT(*) FROM assessees").await;
-    let scores = one_i64(&store, "SELECT COUNT(*) FROM scores").await;
+    let links = one::<i64>(&store, "SELECT COUNT(*) FROM response_assessees").await;
+    let assessees = one::<i64>(&store, "SELECT COUNT(*) FROM assessees").await;
+    let scores = one::<i64>(&store, "SELECT COUNT(*) FROM scores").await;
     eprintln!(
         "generated {responses} responses ({links} assessee links), {assessees} assessees, {scores} scores in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -163,7 +129,7 @@ async fn main() {
     let mut runs = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        one_i64(&store, "SELECT COUNT(*) FROM response_assessees").await;
+        one::<i64>(&store, "SELECT COUNT(*) FROM response_assessees").await;
         baseline.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         let txn = store.write().await.unwrap();
@@ -183,17 +149,4 @@ async fn main() {
         if pg { "PostgreSQL" } else { "SQLite" },
         r / b.max(0.001)
     );
-}
-
-async fn one_uuid(store: &Store, sql: &str) -> uuid::Uuid {
-    let row = store
-        .db
-        .query_one_raw(Statement::from_string(
-            store.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<uuid::Uuid>(0).unwrap()
 }

@@ -8,6 +8,10 @@
 //! it may fill) runs on PostgreSQL instead of a temporary SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{Dialect, exec, one};
+
 use fieldcheck_domain::UserId;
 use fieldcheck_store::sea_orm::{ConnectionTrait, DbBackend, Statement};
 use fieldcheck_store::sync::{Mutation, Pusher, apply_batch, pull};
@@ -17,55 +21,13 @@ use std::time::Instant;
 
 const IN_SCOPE: usize = 2_000;
 
-async fn exec(store: &Store, sql: &str) {
-    store
-        .db
-        .execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{e}: {sql}"));
-}
-
-async fn one_i64(store: &Store, sql: &str) -> i64 {
-    let row = store
-        .db
-        .query_one_raw(Statement::from_string(
-            store.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
 /// Fills the database: `IN_SCOPE` households in the inspector's village with 3 members, a plan and
 /// 2 measures each; the rest spread over the other villages without children.
 async fn generate(store: &Store, total: usize) {
-    let pg = store.db.get_database_backend() == DbBackend::Postgres;
-    let (uuid, seq) = if pg {
-        (
-            "gen_random_uuid()",
-            format!("generate_series(1, {})", total - IN_SCOPE),
-        )
-    } else {
-        ("randomblob(16)", String::new())
-    };
+    let sql = Dialect::of(store);
+    let (uuid, now) = (sql.uuid(), sql.now());
+    let numbers = |n: usize| sql.numbers(n);
     let village = |code: &str| format!("(SELECT id FROM places WHERE code = '{code}')");
-    let now = if pg {
-        "now()"
-    } else {
-        "strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')"
-    };
-    let numbers = |n: usize| {
-        if pg {
-            format!("SELECT i FROM generate_series(1, {n}) AS i")
-        } else {
-            format!(
-                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) SELECT i FROM s"
-            )
-        }
-    };
-    let _ = seq;
     let cols = "id, registration_no, village_id, district_code, head_name, phone, address, lat, lon, status, exit_year, responsible_person_id, field_versions, version, created_at, updated_at";
     exec(store, &format!(
         "INSERT INTO households ({cols}) SELECT {uuid}, 'BS' || i, {v}, '460106', '基准户' || i, '13800000000', '海口市', 20.0, 110.3, 'exited', 2020, NULL, '{{}}', 1, {now}, {now} FROM ({q}) AS n",
@@ -129,8 +91,8 @@ async fn run(size: usize, pg_url: Option<&str>) -> Figures {
     demo::load(&store).await.unwrap();
     let t = Instant::now();
     generate(&store, size).await;
-    let households = one_i64(&store, "SELECT COUNT(*) FROM households").await;
-    let changes = one_i64(&store, "SELECT COUNT(*) FROM changes").await;
+    let households = one::<i64>(&store, "SELECT COUNT(*) FROM households").await;
+    let changes = one::<i64>(&store, "SELECT COUNT(*) FROM changes").await;
     eprintln!(
         "generated {households} households ({changes} change-log rows) in {:.1} s",
         t.elapsed().as_secs_f64()

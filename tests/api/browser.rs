@@ -3,28 +3,23 @@
 //! Chromium). `./dev test` installs Chromium and the npm package; without them this test fails,
 //! it never skips. Screenshots land in the test output folder (`…/test-artifacts/screenshots`).
 
-use crate::helpers::{Backend, TestApp, artifacts_dir, spawn_app};
+use crate::helpers::{
+    Backend, TestApp, artifacts_dir, fixture, project_dir, push_photo, spawn_app,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-fn fixture(name: &str) -> Vec<u8> {
-    let dir = std::env::var("CARGO_MANIFEST_DIR")
-        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
-    std::fs::read(format!("{dir}/tests/fixtures/photos/{name}")).expect("fixture")
-}
-
 /// A phone's photo: the record by sync, then the bytes in one PUT.
 async fn photo(app: &TestApp, token: &str, household: &str, bytes: &[u8], fix: Option<Value>) {
-    let id = uuid::Uuid::now_v7().to_string();
-    let mut fields = json!({ "household_id": household, "sha256": hex::encode(Sha256::digest(bytes)), "taken_at": chrono::Utc::now() });
-    if let Some(f) = fix {
-        fields["location"] = f;
-    }
-    let r = app
-        .post("/sync/push", Some(token), json!({ "mutations": [{ "mutation_id": uuid::Uuid::now_v7(), "entity": "photo", "op": "create", "record_id": id, "device_time": chrono::Utc::now(), "fields": fields }] }))
-        .await;
-    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    let id = push_photo(
+        app,
+        token,
+        household,
+        &hex::encode(Sha256::digest(bytes)),
+        fix,
+    )
+    .await;
     let put = app
         .raw(
             Method::PUT,
@@ -74,8 +69,7 @@ async fn office_pages_in_a_real_browser() {
         .unwrap()
         .to_owned();
 
-    let root = std::env::var("CARGO_MANIFEST_DIR")
-        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let root = project_dir();
     let shots = artifacts_dir()
         .unwrap_or_else(std::env::temp_dir)
         .join("screenshots");

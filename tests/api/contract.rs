@@ -4,11 +4,8 @@
 use crate::helpers::{Backend, spawn_app};
 use std::collections::BTreeSet;
 
-/// Read at run time: a test binary reused from another checkout's build must check this one's file.
 fn spec_path() -> String {
-    let dir = std::env::var("CARGO_MANIFEST_DIR")
-        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
-    format!("{dir}/api-spec/openapi.yaml")
+    format!("{}/api-spec/openapi.yaml", crate::helpers::project_dir())
 }
 
 fn spec() -> serde_json::Value {

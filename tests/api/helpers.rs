@@ -284,3 +284,34 @@ impl TestApp {
             .to_owned()
     }
 }
+
+/// The project's folder, read when the test runs: a test binary reused from a build in another
+/// checkout (one shared target folder) must still read this checkout's files.
+pub fn project_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
+}
+
+/// A test photograph from `tests/fixtures/photos`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/photos/{name}", project_dir())).expect("fixture")
+}
+
+/// Pushes a photo record through sync, as a phone does before uploading the bytes; its id.
+pub async fn push_photo(
+    app: &TestApp,
+    token: &str,
+    household: &str,
+    sha256: &str,
+    device: Option<Value>,
+) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut fields = serde_json::json!({ "household_id": household, "sha256": sha256, "taken_at": chrono::Utc::now() });
+    if let Some(d) = device {
+        fields["location"] = d;
+    }
+    let r = app
+        .post("/sync/push", Some(token), serde_json::json!({ "mutations": [{ "mutation_id": uuid::Uuid::now_v7(), "entity": "photo", "op": "create", "record_id": id, "device_time": chrono::Utc::now(), "fields": fields }] }))
+        .await;
+    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
+    id
+}

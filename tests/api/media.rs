@@ -1,7 +1,7 @@
 //! Photo evidence end to end: resumable uploads over a dropping connection, one copy per photo,
 //! EXIF-driven flags, derivatives without metadata, access by role, and every kind of bad upload.
 
-use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, TestApp, fixture, push_photo, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -12,48 +12,13 @@ on_both_backends!(
     bad_uploads_are_refused_and_store_nothing
 );
 
-/// The package's folder, read when the test runs: a test binary reused from a build in another
-/// checkout (one shared target folder) must still read this checkout's files.
-fn manifest_dir() -> String {
-    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/fixtures/photos/{name}", manifest_dir())).unwrap()
-}
-
 fn sha(bytes: &[u8]) -> String {
-    hex_lower(&Sha256::digest(bytes))
-}
-
-fn hex_lower(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Households of the inspector's scope, through the API.
 async fn my_households(app: &TestApp, token: &str) -> Vec<Value> {
     app.list_all("/households", token).await
-}
-
-/// Pushes a photo record through sync and returns its id.
-async fn push_photo(
-    app: &TestApp,
-    token: &str,
-    household: &str,
-    sha256: &str,
-    device: Option<Value>,
-) -> String {
-    let id = uuid::Uuid::now_v7().to_string();
-    let mut fields =
-        json!({ "household_id": household, "sha256": sha256, "taken_at": chrono::Utc::now() });
-    if let Some(d) = device {
-        fields["location"] = d;
-    }
-    let r = app
-        .post("/sync/push", Some(token), json!({ "mutations": [{ "mutation_id": uuid::Uuid::now_v7(), "entity": "photo", "op": "create", "record_id": id, "device_time": chrono::Utc::now(), "fields": fields }] }))
-        .await;
-    assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
-    id
 }
 
 async fn patch(

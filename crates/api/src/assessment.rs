@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, path_id};
 use crate::state::AppState;
 use actix_web::{HttpResponse, http::header, web};
-use fieldcheck_domain::assessment::{CycleStep, Grade, Template};
+use fieldcheck_domain::assessment::{CycleStep, Grade, Template, format_points};
 use fieldcheck_domain::questionnaire::Questionnaire;
 use fieldcheck_domain::{Action, AssesseeId, Role};
 use fieldcheck_store::Scope;
@@ -322,10 +322,6 @@ fn grade_zh(g: Option<Grade>) -> &'static str {
     }
 }
 
-fn points(tenths: i32) -> String {
-    format!("{}.{}", tenths / 10, (tenths % 10).abs())
-}
-
 fn rows(items: &[AssesseeResult]) -> Vec<[String; 8]> {
     items
         .iter()
@@ -335,7 +331,7 @@ fn rows(items: &[AssesseeResult]) -> Vec<[String; 8]> {
                 r.name.clone(),
                 kind_zh(&r.kind).to_owned(),
                 r.district_code.clone().unwrap_or_default(),
-                points(r.total),
+                format_points(r.total),
                 grade_zh(Some(r.suggested)).to_owned(),
                 grade_zh(decided).to_owned(),
                 if decided == Some(Grade::Fail) {

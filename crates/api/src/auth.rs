@@ -290,7 +290,8 @@ pub struct TokenResponse {
     user: users::User,
 }
 
-fn token_hash(token: &str) -> String {
+/// How tokens are stored: their SHA-256, never the token (refresh tokens, browser sessions).
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -403,7 +403,9 @@ pub async fn get(
     crate::extract::with_etag(&req, &photos::photo_view(rec, loc, sees_locations(&p)))
 }
 
-async fn serve_object(
+/// Serves one of a photo's objects after the caller's access check (also used by the office's
+/// pages).
+pub async fn serve_object(
     state: &AppState,
     p: &Principal,
     id: &str,

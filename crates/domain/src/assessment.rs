@@ -22,6 +22,11 @@ pub enum ScoringMethod {
 /// Points are kept in tenths, so sums are exact: 12.5 points is 125.
 pub type Tenths = i32;
 
+/// Points as people read them: 125 tenths is `12.5`.
+pub fn format_points(t: Tenths) -> String {
+    format!("{}.{}", t / 10, (t % 10).abs())
+}
+
 /// Full marks of every score sheet, in tenths.
 pub const FULL_MARKS: Tenths = 1000;
 
@@ -163,9 +168,8 @@ impl Template {
                 "categories",
                 "maxima-do-not-sum-to-100",
                 format!(
-                    "the maxima add up to {}.{} points, not 100",
-                    total / 10,
-                    (total % 10).abs()
+                    "the maxima add up to {} points, not 100",
+                    format_points(total)
                 ),
             );
         }
@@ -312,7 +316,7 @@ pub fn check_score(score: Tenths, max: Tenths) -> Result<(), ValidationErrors> {
         return Err(ValidationErrors::single(
             "score",
             "out-of-range",
-            format!("between 0 and {}.{}", max / 10, max % 10),
+            format!("between 0 and {}", format_points(max)),
         ));
     }
     Ok(())

@@ -69,6 +69,11 @@ impl DivisionCode {
         &self.0
     }
 
+    /// Whether `s` is exactly a district's 6-digit code.
+    pub fn is_district(s: &str) -> bool {
+        s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())
+    }
+
     /// The 6-digit district (or city) part: the scope a district reviewer is given.
     pub fn district(&self) -> &str {
         &self.0[..6]

@@ -137,21 +137,7 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The package's folder, read when the test runs: a test binary reused from a build in another
-    /// checkout (one shared target folder) must still read this checkout's files.
-    fn manifest_dir() -> String {
-        std::env::var("CARGO_MANIFEST_DIR")
-            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
-    }
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../tests/fixtures/photos/{name}",
-            manifest_dir()
-        ))
-        .unwrap()
-    }
+    use crate::test_support::fixture;
 
     #[test]
     fn reads_the_phone_photo() {

@@ -7,6 +7,18 @@ pub mod exif;
 pub mod process;
 #[cfg(feature = "s3")]
 pub mod s3;
+
+#[cfg(test)]
+mod test_support {
+    /// A test photograph from the project's `tests/fixtures/photos`, found when the test runs: a
+    /// test binary reused from another checkout's build must read this checkout's files.
+    #[allow(clippy::unwrap_used)]
+    pub fn fixture(name: &str) -> Vec<u8> {
+        let dir = std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+        std::fs::read(format!("{dir}/../../tests/fixtures/photos/{name}")).unwrap()
+    }
+}
 pub mod upload;
 
 use std::path::{Path, PathBuf};

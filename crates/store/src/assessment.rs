@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// The stable wire name of a snake_case serde enum.
-pub(crate) fn wire<T: Serialize>(v: &T) -> String {
+pub fn wire<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(Value::String(s)) => s,
         _ => String::new(),

@@ -327,7 +327,7 @@ pub async fn draw_sample(
     if input
         .district_code
         .as_deref()
-        .is_some_and(|d| d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()))
+        .is_some_and(|d| !fieldcheck_domain::DivisionCode::is_district(d))
     {
         errors.add("district_code", "invalid", "a 6-digit district code");
     }
@@ -521,6 +521,58 @@ fn response(m: responses::Model, assessee_ids: Vec<Uuid>) -> Response {
         created_at: m.created_at,
         updated_at: m.updated_at,
     }
+}
+
+/// Responses whose household is in scope (and, for field users, their own).
+fn visible_responses(scope: &Scope, own: Option<UserId>) -> sea_orm::Select<responses::Entity> {
+    let q = responses::Entity::find()
+        .filter(responses::Column::HouseholdId.in_subquery(scope.household_ids()));
+    match own {
+        Some(u) => q.filter(responses::Column::UserId.eq(u.0)),
+        None => q,
+    }
+}
+
+/// Responses with the assessees each one feeds, in one query for all of them.
+async fn with_links(
+    conn: &impl ConnectionTrait,
+    rows: Vec<responses::Model>,
+) -> Result<Vec<Response>, StoreError> {
+    let mut links: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+    for chunk in rows.chunks(500) {
+        let pairs: Vec<(Uuid, Uuid)> = response_assessees::Entity::find()
+            .select_only()
+            .column(response_assessees::Column::ResponseId)
+            .column(response_assessees::Column::AssesseeId)
+            .filter(response_assessees::Column::ResponseId.is_in(chunk.iter().map(|r| r.id)))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (r, a) in pairs {
+            links.entry(r).or_default().push(a);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let l = links.remove(&m.id).unwrap_or_default();
+            response(m, l)
+        })
+        .collect())
+}
+
+/// The responses of these ids the caller sees (for sync pulls).
+pub async fn responses_by_ids(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    own: Option<UserId>,
+    ids: Vec<Uuid>,
+) -> Result<Vec<Response>, StoreError> {
+    let rows = visible_responses(scope, own)
+        .filter(responses::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    with_links(conn, rows).await
 }
 
 async fn linked_assessees(
@@ -777,12 +829,7 @@ pub async fn versions(
     entity: &str,
     record_id: Uuid,
 ) -> Result<Vec<Value>, StoreError> {
-    let in_scope = sea_orm::QueryTrait::into_query(
-        households::Entity::find()
-            .select_only()
-            .column(households::Column::Id)
-            .filter(scope.households()),
-    );
+    let in_scope = scope.household_ids();
     let found = match entity {
         "visit" => visits::Entity::find_by_id(record_id)
             .filter(visits::Column::HouseholdId.in_subquery(in_scope))
@@ -822,18 +869,11 @@ pub async fn get_response(
     own: Option<UserId>,
     id: Uuid,
 ) -> Result<Response, StoreError> {
-    let mut q = responses::Entity::find_by_id(id).filter(
-        responses::Column::HouseholdId.in_subquery(sea_orm::QueryTrait::into_query(
-            households::Entity::find()
-                .select_only()
-                .column(households::Column::Id)
-                .filter(scope.households()),
-        )),
-    );
-    if let Some(u) = own {
-        q = q.filter(responses::Column::UserId.eq(u.0));
-    }
-    let m = q.one(conn).await?.ok_or(StoreError::NotFound)?;
+    let m = visible_responses(scope, own)
+        .filter(responses::Column::Id.eq(id))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     let links = linked_assessees(conn, id).await?;
     Ok(response(m, links))
 }
@@ -846,20 +886,9 @@ pub async fn list_responses(
     cycle_id: Option<Uuid>,
     household: Option<Uuid>,
 ) -> Result<Vec<Response>, StoreError> {
-    let mut q = responses::Entity::find()
-        .filter(
-            responses::Column::HouseholdId.in_subquery(sea_orm::QueryTrait::into_query(
-                households::Entity::find()
-                    .select_only()
-                    .column(households::Column::Id)
-                    .filter(scope.households()),
-            )),
-        )
+    let mut q = visible_responses(scope, own)
         .order_by_asc(responses::Column::CreatedAt)
         .limit(1000);
-    if let Some(u) = own {
-        q = q.filter(responses::Column::UserId.eq(u.0));
-    }
     if let Some(c) = cycle_id {
         q = q.filter(responses::Column::CycleId.eq(c));
     }
@@ -867,12 +896,7 @@ pub async fn list_responses(
         q = q.filter(responses::Column::HouseholdId.eq(h));
     }
     let rows = q.all(conn).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for m in rows {
-        let links = linked_assessees(conn, m.id).await?;
-        out.push(response(m, links));
-    }
-    Ok(out)
+    with_links(conn, rows).await
 }
 
 /// Satisfaction per assessee of a cycle: counts only, never individual responses, so an
@@ -945,12 +969,7 @@ pub async fn send_back(
     }
     errors.into_result()?;
     let text = serde_json::to_string(comments).unwrap_or_default();
-    let in_scope = sea_orm::QueryTrait::into_query(
-        households::Entity::find()
-            .select_only()
-            .column(households::Column::Id)
-            .filter(scope.households()),
-    );
+    let in_scope = scope.household_ids();
     let version = match entity {
         "visit" => {
             let v = visits::Entity::find_by_id(id)

@@ -82,7 +82,7 @@ async fn unit_dto(conn: &impl ConnectionTrait, u: units::Model) -> Result<Unit, 
 
 fn check_district(errors: &mut ValidationErrors, d: &Option<String>) {
     if let Some(d) = d
-        && (d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()))
+        && !fieldcheck_domain::DivisionCode::is_district(d)
     {
         errors.add(
             "district_code",

@@ -113,14 +113,8 @@ pub fn scope_condition(scope: &Scope) -> Condition {
     match scope {
         Scope::All => Condition::all(),
         Scope::Granted(u) => Condition::all().add(photo_records::Column::UserId.eq(u.0)),
-        other => {
-            let hh = households::Entity::find()
-                .select_only()
-                .column(households::Column::Id)
-                .filter(other.households())
-                .into_query();
-            Condition::all().add(photo_records::Column::HouseholdId.in_subquery(hh))
-        }
+        other => Condition::all()
+            .add(photo_records::Column::HouseholdId.in_subquery(other.household_ids())),
     }
 }
 

@@ -56,7 +56,8 @@ impl Scope {
         }
     }
 
-    fn household_ids(&self) -> sea_orm::sea_query::SelectStatement {
+    /// The ids of the households the scope reaches, as a sub-query.
+    pub fn household_ids(&self) -> sea_orm::sea_query::SelectStatement {
         households::Entity::find()
             .select_only()
             .column(households::Column::Id)

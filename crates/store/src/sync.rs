@@ -84,14 +84,7 @@ fn own_records<C: ColumnTrait>(scope: &Scope, user_col: C, household_col: C) -> 
     match scope {
         Scope::Granted(u) => Condition::all().add(user_col.eq(u.0)),
         Scope::All => Condition::all(),
-        other => {
-            let hh = households::Entity::find()
-                .select_only()
-                .column(households::Column::Id)
-                .filter(other.households())
-                .into_query();
-            Condition::all().add(household_col.in_subquery(hh))
-        }
+        other => Condition::all().add(household_col.in_subquery(other.household_ids())),
     }
 }
 
@@ -369,10 +362,8 @@ async fn visible(
                 Scope::Granted(u) => Some(*u),
                 _ => None,
             };
-            for id in ids {
-                if let Ok(r) = crate::fieldwork::get_response(conn, scope, own, id).await {
-                    out.insert(id, to_json(r));
-                }
+            for r in crate::fieldwork::responses_by_ids(conn, scope, own, ids).await? {
+                out.insert(r.id, to_json(r));
             }
         }
         _ => {}

@@ -158,7 +158,7 @@ fn check_role_fields(
     if role == Role::DistrictReviewer
         && !district
             .as_ref()
-            .is_some_and(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
+            .is_some_and(|d| fieldcheck_domain::DivisionCode::is_district(d))
     {
         errors.add(
             "district_code",

@@ -172,14 +172,6 @@ pub(crate) struct PackageQuery {
     to: Option<String>,
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 /// `GET /ui/evidence.zip`: streams the package; the download is audited.
 pub(crate) async fn download(
     state: web::Data<AppState>,
@@ -266,7 +258,8 @@ pub(crate) async fn download(
     let state = state.clone();
     tokio::spawn(async move {
         let mut zip = ZipStream::default();
-        let mut manifest = format!("\u{feff}{}\n", crate::i18n::ZH_CN.manifest_header);
+        let header = format!("\u{feff}{}\n", crate::i18n::ZH_CN.manifest_header);
+        let mut manifest = csv::Writer::from_writer(header.into_bytes());
         for ph in selected {
             let Ok((rec, _)) = photos::get(&state.store.db, &p.scope, ph.id).await else {
                 continue;
@@ -292,29 +285,27 @@ pub(crate) async fn download(
                 }
             }
             let pos = ph.exif_position;
-            manifest.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{}\n",
-                csv_field(&name),
-                ph.id,
-                csv_field(&reg),
+            let flags: Vec<&str> = ph.flags.iter().map(|f| f.as_str()).collect();
+            let row = [
+                name,
+                ph.id.to_string(),
+                reg,
                 ph.taken_at.to_rfc3339(),
                 pos.map(|g| format!("{:.6}", g.lat)).unwrap_or_default(),
                 pos.map(|g| format!("{:.6}", g.lon)).unwrap_or_default(),
                 ph.distance_to_household_m
                     .map(|d| format!("{d:.0}"))
                     .unwrap_or_default(),
-                csv_field(
-                    &ph.flags
-                        .iter()
-                        .map(|f| f.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ),
+                flags.join(" "),
                 ph.review_status,
                 ph.sha256,
-            ));
+            ];
+            if let Err(e) = manifest.write_record(&row) {
+                tracing::warn!(photo = %ph.id, error = %e, "manifest line not written");
+            }
         }
-        for chunk in zip.entry("manifest.csv", manifest.as_bytes(), Utc::now()) {
+        let manifest = manifest.into_inner().unwrap_or_default();
+        for chunk in zip.entry("manifest.csv", &manifest, Utc::now()) {
             if tx.send(Ok(chunk)).await.is_err() {
                 return;
             }

@@ -4,10 +4,11 @@ use crate::i18n::{self, ZH_CN as T};
 use crate::{Reviewer, WebError};
 use actix_web::{HttpResponse, http::header, web};
 use fieldcheck_api::state::AppState;
+use fieldcheck_domain::assessment::format_points;
 use fieldcheck_domain::evidence::PhotoFlag;
 use fieldcheck_domain::{Action, HouseholdId, MeasureKind};
 use fieldcheck_store::assessment as cycles_store;
-use fieldcheck_store::entities::{photo_records, visits};
+use fieldcheck_store::entities::visits;
 use fieldcheck_store::photos::{self, PhotoFilter};
 use fieldcheck_store::registry::{self, IdNumbers};
 use fieldcheck_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -197,7 +198,7 @@ impl GalleryQuery {
         let district = empty_none(&self.district);
         if district
             .as_deref()
-            .is_some_and(|d| d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()))
+            .is_some_and(|d| !fieldcheck_domain::DivisionCode::is_district(d))
         {
             return Err(WebError::BadRequest("district".into()));
         }
@@ -466,33 +467,16 @@ pub(crate) async fn review(
         .finish())
 }
 
-async fn derivative(
-    state: &AppState,
-    who: &Reviewer,
-    id: &str,
-    pick: fn(&photo_records::Model) -> Option<String>,
-) -> Page {
-    let id = Uuid::parse_str(id).map_err(|_| WebError::NotFound)?;
-    let (rec, _) = photos::get(&state.store.db, &who.principal.scope, id).await?;
-    let key = pick(&rec).ok_or(WebError::NotFound)?;
-    let bytes = state
-        .blobs
-        .get(&key)
-        .await
-        .map_err(|_| WebError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/jpeg")
-        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .body(bytes))
-}
-
 /// `GET /ui/photos/{id}/thumb`.
 pub(crate) async fn thumb(
     state: web::Data<AppState>,
     who: Reviewer,
     id: web::Path<String>,
 ) -> Page {
-    derivative(&state, &who, &id, |r| r.thumb_key.clone()).await
+    Ok(
+        fieldcheck_api::media::serve_object(&state, &who.principal, &id, |r| r.thumb_key.clone())
+            .await?,
+    )
 }
 
 /// `GET /ui/photos/{id}/screen`.
@@ -501,7 +485,10 @@ pub(crate) async fn screen(
     who: Reviewer,
     id: web::Path<String>,
 ) -> Page {
-    derivative(&state, &who, &id, |r| r.screen_key.clone()).await
+    Ok(
+        fieldcheck_api::media::serve_object(&state, &who.principal, &id, |r| r.screen_key.clone())
+            .await?,
+    )
 }
 
 /// `GET /ui/households/{id}`: members (ID numbers masked), plan and measures, visits, responses,
@@ -633,24 +620,13 @@ pub(crate) async fn cycles(state: web::Data<AppState>, who: Reviewer) -> Page {
                 @for c in &list {
                     tr {
                         td { a href={ "/ui/cycles/" (c.id) } { (c.year) } }
-                        td { (i18n::step_label(&fieldcheck_store_wire(&c.step))) }
+                        td { (i18n::step_label(&cycles_store::wire(&c.step))) }
                     }
                 }
             }
         }
     };
     Ok(layout(&who, T.cycles, body))
-}
-
-fn fieldcheck_store_wire<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-fn points(t: i32) -> String {
-    format!("{}.{}", t / 10, (t % 10).abs())
 }
 
 #[derive(Deserialize)]
@@ -675,7 +651,7 @@ pub(crate) async fn cycle(
     let districts = places::list_districts(db).await?;
     let sum = |f: fn(&cycles_store::VillageProgress) -> i64| progress.iter().map(f).sum::<i64>();
     let body = html! {
-        p { (T.step) "：" (i18n::step_label(&fieldcheck_store_wire(&c.step))) }
+        p { (T.step) "：" (i18n::step_label(&cycles_store::wire(&c.step))) }
         h2 { (T.downloads) }
         ul.downloads {
             li { a href={ "/ui/cycles/" (cid) "/results.xlsx" } { (T.results) " XLSX" } }
@@ -748,9 +724,9 @@ pub(crate) async fn cycle(
                         tr {
                             td { a href={ "/ui/cycles/" (cid) "/sheet?assessee=" (r.assessee_id) } { (r.name) } }
                             td { (r.district_code.clone().unwrap_or_default()) }
-                            td.num { (points(r.total)) }
-                            td { (i18n::grade_label(&fieldcheck_store_wire(&r.suggested))) }
-                            td { (r.decided.map(|d| i18n::grade_label(&fieldcheck_store_wire(&d))).unwrap_or("")) }
+                            td.num { (format_points(r.total)) }
+                            td { (i18n::grade_label(&cycles_store::wire(&r.suggested))) }
+                            td { (r.decided.map(|d| i18n::grade_label(&cycles_store::wire(&d))).unwrap_or("")) }
                         }
                     }
                 }
@@ -791,12 +767,12 @@ pub(crate) async fn sheet(
     let result = results.iter().find(|r| r.assessee_id == aid);
     let scores = cycles_store::list_scores(db, cid, aid).await?;
     let c = cycles_store::get_cycle(db, cid).await?;
-    let kind = fieldcheck_domain::AssesseeKind::parse(&fieldcheck_store_wire(&a.kind))
+    let kind = fieldcheck_domain::AssesseeKind::parse(&cycles_store::wire(&a.kind))
         .unwrap_or(fieldcheck_domain::AssesseeKind::DistrictGovernment);
     let tpl = cycles_store::current_template(db, c.year, kind).await?;
     let body = html! {
         @if let Some(r) = result {
-            p { (T.score) "：" strong { (points(r.total)) } "　" (T.suggested) "：" (i18n::grade_label(&fieldcheck_store_wire(&r.suggested))) }
+            p { (T.score) "：" strong { (format_points(r.total)) } "　" (T.suggested) "：" (i18n::grade_label(&cycles_store::wire(&r.suggested))) }
         }
         @if let Some(tpl) = &tpl {
             table #sheet {
@@ -809,12 +785,12 @@ pub(crate) async fn sheet(
                             @let given: Vec<_> = scores.iter().filter(|s| s.item_code == item.code && s.current).collect();
                             tr {
                                 td { (item.code) " " (item.name) }
-                                td.num { (points(item.max_tenths)) }
-                                td.num { (line.map(|l| points(l.score)).unwrap_or_default()) }
-                                td { (fieldcheck_store_wire(&item.method)) }
+                                td.num { (format_points(item.max_tenths)) }
+                                td.num { (line.map(|l| format_points(l.score)).unwrap_or_default()) }
+                                td { (cycles_store::wire(&item.method)) }
                                 td {
                                     @if let Some(l) = line { small { (T.how) "：" (l.how) } br; }
-                                    @for s in &given { (points(s.score)) "：" (s.comment) br; }
+                                    @for s in &given { (format_points(s.score)) "：" (s.comment) br; }
                                 }
                                 td {
                                     @for s in &given {

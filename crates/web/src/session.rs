@@ -6,7 +6,7 @@
 use crate::{WebError, i18n::ZH_CN as T, pages};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
-use fieldcheck_api::auth::Principal;
+use fieldcheck_api::auth::{Principal, token_hash};
 use fieldcheck_api::config::Mode;
 use fieldcheck_api::error::ApiError;
 use fieldcheck_api::state::AppState;
@@ -15,7 +15,7 @@ use fieldcheck_store::users;
 use hmac::{Hmac, Mac};
 use maud::html;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -30,10 +30,6 @@ fn encode_token() -> String {
     let mut b = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut b);
     hex::encode(b)
-}
-
-fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The CSRF token of a session: a MAC of its family id under the server's key.
@@ -98,7 +94,7 @@ impl FromRequest for Reviewer {
         Box::pin(async move {
             let state = state.ok_or_else(|| WebError::Internal("no state".into()))?;
             let token = token.ok_or_else(|| WebError::SignIn(here.clone()))?;
-            let (user, family) = users::session(&state.store.db, &hash(&token), DEVICE)
+            let (user, family) = users::session(&state.store.db, &token_hash(&token), DEVICE)
                 .await?
                 .ok_or_else(|| WebError::SignIn(here.clone()))?;
             let account = users::account(&state.store.db, user)
@@ -235,7 +231,7 @@ pub(crate) async fn login(
         &*txn,
         UserId(account.row.id),
         uuid::Uuid::now_v7(),
-        hash(&token),
+        token_hash(&token),
         DEVICE,
         chrono::Duration::seconds(ttl as i64),
     )
@@ -271,7 +267,8 @@ pub(crate) async fn logout(
 ) -> Result<HttpResponse, WebError> {
     who.check_csrf(&form.csrf)?;
     if let Some(c) = req.cookie(SESSION)
-        && let Some((_, family)) = users::session(&state.store.db, &hash(c.value()), DEVICE).await?
+        && let Some((_, family)) =
+            users::session(&state.store.db, &token_hash(c.value()), DEVICE).await?
     {
         let txn = state.store.write().await?;
         users::revoke_family(&*txn, family).await?;
