@@ -1095,10 +1095,9 @@ pub async fn aggregate(
     let cid: sea_orm::Value = cycle_id.into();
     let satisfaction = ratios(
         conn,
-        // A response sent back for correction does not count until it is resubmitted.
-        "SELECT ra.assessee_id AS key, SUM(CASE WHEN ra.satisfied THEN 1 ELSE 0 END) AS num, COUNT(ra.satisfied) AS den \
-         FROM response_assessees ra JOIN responses r ON r.id = ra.response_id AND r.status <> 'returned' \
-         WHERE ra.cycle_id = ? GROUP BY ra.assessee_id",
+        // A response sent back for correction has no answer on its links until it is resubmitted.
+        "SELECT assessee_id AS key, SUM(CASE WHEN satisfied THEN 1 ELSE 0 END) AS num, COUNT(satisfied) AS den \
+         FROM response_assessees WHERE cycle_id = ? GROUP BY assessee_id",
         vec![cid.clone()],
     )
     .await?;

@@ -1001,6 +1001,16 @@ pub async fn send_back(
             am.version = Set(version);
             am.updated_at = Set(now());
             am.update(conn).await?;
+            // Until it is corrected, the response says nothing about anyone's satisfaction: the
+            // links carry no answer (resubmitting sets it again), so aggregation needs no status.
+            response_assessees::Entity::update_many()
+                .col_expr(
+                    response_assessees::Column::Satisfied,
+                    sea_orm::sea_query::Expr::value(Option::<bool>::None),
+                )
+                .filter(response_assessees::Column::ResponseId.eq(id))
+                .exec(conn)
+                .await?;
             version
         }
     };
