@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # HTTP throughput of fieldcheck on SQLite and PostgreSQL, measured with wrk:
 #   (a) GET /livez            - the floor: routing and the HTTP stack, no database
-#   (b) GET /households/{id}  - a bearer token checked, one scoped read
+#   (b) GET /households/{id}  - a bearer token checked, one scoped read (a hot record: from the
+#                               in-process read cache after the first request)
+#   (c) the same with the cache off (FIELDCHECK_CACHE__TTL_MS=0): the database on every request
 # Prints a table and writes it to bench/results-latest.txt.
 #
 # Environment:
@@ -134,6 +136,25 @@ wrk_errors() {
 }
 
 # bench_backend NAME PORT DATABASE_URL  (an empty DATABASE_URL means the default SQLite file)
+# Starts the server (the command and environment after the first three arguments), signs in as
+# the admin and picks a household: sets TOKEN and HOUSEHOLD.
+start_server() {
+  local name=$1 addr=$2 dir=$3
+  shift 3
+  log "$name: starting server on $addr"
+  "$@" "$BIN" --data-dir "$dir/data" serve --bind "$addr" >>"$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_live "$addr" "$dir/server.log" || die "$name: server did not start"
+  local login households
+  login=$(curl -s -X POST "http://$addr/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"admin","password":"fieldcheck-demo","device_id":"bench"}')
+  TOKEN=$(printf '%s' "$login" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])') \
+    || die "$name: login failed: $login"
+  households=$(curl -s "http://$addr/households?limit=1" -H "Authorization: Bearer $TOKEN")
+  HOUSEHOLD=$(printf '%s' "$households" | python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])') \
+    || die "$name: no household in GET /households?limit=1: $households"
+}
+
 bench_backend() {
   local name=$1 port=$2 db_url=$3
   local addr=127.0.0.1:$port dir=$WORK/$name
@@ -145,42 +166,43 @@ bench_backend() {
   "${run[@]}" "$BIN" --data-dir "$dir/data" demo >"$dir/demo.log" 2>&1 \
     || { tail -n 30 "$dir/demo.log" >&2; die "$name: demo failed"; }
 
-  log "$name: starting server on $addr"
-  "${run[@]}" "$BIN" --data-dir "$dir/data" serve --bind "$addr" >"$dir/server.log" 2>&1 &
-  SERVER_PID=$!
-  wait_live "$addr" "$dir/server.log" || die "$name: server did not start"
-
-  local login token households id
-  login=$(curl -s -X POST "http://$addr/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"admin","password":"fieldcheck-demo","device_id":"bench"}')
-  token=$(printf '%s' "$login" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])') \
-    || die "$name: login failed: $login"
-  households=$(curl -s "http://$addr/households?limit=1" -H "Authorization: Bearer $token")
-  id=$(printf '%s' "$households" | python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])') \
-    || die "$name: no household in GET /households?limit=1: $households"
-
+  start_server "$name" "$addr" "$dir" "${run[@]}"
   log "$name: wrk ${WRK_ARGS[*]} /livez"
   wrk "${WRK_ARGS[@]}" "http://$addr/livez" | tee "$dir/wrk-livez.txt"
-  log "$name: wrk ${WRK_ARGS[*]} /households/$id"
-  wrk "${WRK_ARGS[@]}" -H "Authorization: Bearer $token" "http://$addr/households/$id" \
+  log "$name: wrk ${WRK_ARGS[*]} /households/$HOUSEHOLD"
+  wrk "${WRK_ARGS[@]}" -H "Authorization: Bearer $TOKEN" "http://$addr/households/$HOUSEHOLD" \
     | tee "$dir/wrk-household.txt"
   stop_server
 
-  local rps_a rps_b p99_b ratio err_a err_b
+  # (c) The same read with the in-process cache off: every request reads the database (the
+  # account, the household, its members, plan and measures), as the first read of a record does.
+  start_server "$name" "$addr" "$dir" "${run[@]}" FIELDCHECK_CACHE__TTL_MS=0
+  log "$name: wrk ${WRK_ARGS[*]} /households/$HOUSEHOLD, cache off"
+  wrk "${WRK_ARGS[@]}" -H "Authorization: Bearer $TOKEN" "http://$addr/households/$HOUSEHOLD" \
+    | tee "$dir/wrk-uncached.txt"
+  stop_server
+
+  local rps_a rps_b p99_b ratio rps_c p99_c err_a err_b err_c
   rps_a=$(wrk_rps "$dir/wrk-livez.txt")
   rps_b=$(wrk_rps "$dir/wrk-household.txt")
   p99_b=$(wrk_p99_ms "$dir/wrk-household.txt")
-  [ -n "$rps_a" ] && [ -n "$rps_b" ] && [ -n "$p99_b" ] || die "$name: could not parse wrk output"
+  rps_c=$(wrk_rps "$dir/wrk-uncached.txt")
+  p99_c=$(wrk_p99_ms "$dir/wrk-uncached.txt")
+  [ -n "$rps_a" ] && [ -n "$rps_b" ] && [ -n "$p99_b" ] && [ -n "$rps_c" ] && [ -n "$p99_c" ] \
+    || die "$name: could not parse wrk output"
   ratio=$(awk -v a="$rps_a" -v b="$rps_b" 'BEGIN { if (a > 0) printf "%.3f", b / a; else print "-" }')
-  ROWS+=("$(printf "$FMT" "$name" "$(printf '%.0f' "$rps_a")" "$(printf '%.0f' "$rps_b")" "$ratio" "$p99_b ms")")
+  ROWS+=("$(printf "$FMT" "$name" "$(printf '%.0f' "$rps_a")" "$(printf '%.0f' "$rps_b")" "$ratio" "$p99_b ms" \
+    "$(printf '%.0f' "$rps_c")" "$p99_c ms")")
 
   err_a=$(wrk_errors "$dir/wrk-livez.txt")
   err_b=$(wrk_errors "$dir/wrk-household.txt")
+  err_c=$(wrk_errors "$dir/wrk-uncached.txt")
   if [ "$err_a" -gt 0 ]; then NOTES+=("$name: /livez had $err_a non-2xx/3xx responses or socket errors"); fi
   if [ "$err_b" -gt 0 ]; then NOTES+=("$name: /households/{id} had $err_b non-2xx/3xx responses or socket errors"); fi
+  if [ "$err_c" -gt 0 ]; then NOTES+=("$name: uncached /households/{id} had $err_c non-2xx/3xx responses or socket errors"); fi
 }
 
-FMT='%-10s %12s %15s %10s %14s\n'
+FMT='%-10s %10s %14s %10s %14s %14s %14s\n'
 
 # ---- tools and build -----------------------------------------------------------------------
 for tool in cargo curl python3; do
@@ -209,7 +231,7 @@ fi
 if [ -n "$PG_URL" ]; then
   bench_backend postgres 18081 "$PG_URL"
 else
-  ROWS+=("$(printf "$FMT" postgres - - - skipped)")
+  ROWS+=("$(printf "$FMT" postgres - - - skipped - -)")
 fi
 
 # ---- report --------------------------------------------------------------------------------
@@ -218,8 +240,8 @@ fi
     "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
     "$(nproc)" "${WRK_ARGS[*]}"
-  printf '# (a) GET /livez   (b) GET /households/{id} with a bearer token\n'
-  printf "$FMT" backend "livez rps" "household rps" "ratio b/a" "household p99"
+  printf '# (a) GET /livez   (b) GET /households/{id} with a bearer token   (c) (b) with [cache] ttl_ms = 0\n'
+  printf "$FMT" backend "livez rps" "household rps" "ratio b/a" "household p99" "uncached rps" "uncached p99"
   printf '%s\n' "${ROWS[@]}"
   for note in ${NOTES[@]+"${NOTES[@]}"}; do printf 'note: %s\n' "$note"; done
 } | tee "$RESULTS"

@@ -174,7 +174,7 @@ fn main() -> anyhow::Result<()> {
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = load_config(&cli)?;
-    fieldcheck_api::telemetry::init_tracing(&config.log.format, &config.log.level);
+    let log_writer = fieldcheck_api::telemetry::init_tracing(&config.log.format, &config.log.level);
     match cli.command {
         Command::Serve { bind, no_demo } => {
             let mut config = config;
@@ -234,6 +234,7 @@ async fn run() -> anyhow::Result<()> {
                             e.reason
                         );
                     }
+                    drop(log_writer); // exit skips destructors: write out queued lines first
                     std::process::exit(2);
                 }
             }
@@ -252,6 +253,7 @@ async fn run() -> anyhow::Result<()> {
             let report = audit::verify(&store.db).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if !report.ok {
+                drop(log_writer);
                 std::process::exit(1);
             }
         }

@@ -7,6 +7,7 @@ mod access;
 mod assessment;
 mod auth;
 mod browser;
+mod cache;
 mod contract;
 mod errors;
 mod media;

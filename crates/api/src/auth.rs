@@ -204,7 +204,9 @@ impl FromRequest for Principal {
                 .sub
                 .parse()
                 .map_err(|_| ApiError::Unauthorized("invalid or expired access token"))?;
-            let account = users::account(&state.store.db, id)
+            let account = state
+                .store
+                .account(id)
                 .await?
                 .filter(|a| !a.row.disabled)
                 .ok_or(ApiError::Unauthorized("account disabled or removed"))?;

@@ -55,6 +55,28 @@ pub struct Config {
     pub log: LogConfig,
     /// The office's pages.
     pub web: WebConfig,
+    /// The in-process read cache.
+    pub cache: CacheConfig,
+}
+
+/// The in-process read cache (see `fieldcheck_store::cache`): writes made by this server are seen
+/// at once; writes made by another process (the CLI, a second server) within `ttl_ms`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// How long a cached read lives, in milliseconds; 0 turns caching off.
+    pub ttl_ms: u64,
+    /// How many entries each cache holds.
+    pub max_entries: usize,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            ttl_ms: fieldcheck_store::db::DEFAULT_CACHE_TTL.as_millis() as u64,
+            max_entries: fieldcheck_store::db::DEFAULT_CACHE_ENTRIES,
+        }
+    }
 }
 
 /// The office's pages (`/ui`).
@@ -213,6 +235,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             log: LogConfig::default(),
             web: WebConfig::default(),
+            cache: CacheConfig::default(),
         }
     }
 }

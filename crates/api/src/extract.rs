@@ -2,14 +2,18 @@
 //! the path of a wrong field), typed path ids, signed cursors and conditional-request headers.
 
 use crate::error::ApiError;
+use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use fieldcheck_store::cache::{Freshness, ReadCache};
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::Pin;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Body size limit for JSON requests, set as app data.
@@ -171,21 +175,60 @@ fn header_matches(value: &str, etag: &str) -> bool {
 pub fn with_etag<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse, ApiError> {
     let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
     let etag = etag_of(&body);
+    Ok(respond_with_etag(req, body.into(), etag))
+}
+
+/// Remembers the JSON body and ETag of records the store hands out from its cache (the same
+/// `Arc`), so a record read again and again is serialised and hashed once, not per request.
+pub struct RenderedBodies<K, T> {
+    cache: ReadCache<K, (Arc<T>, Bytes, String)>,
+}
+
+impl<K: Eq + Hash, T: Serialize> RenderedBodies<K, T> {
+    /// Entries follow the store's cache (`freshness`); at most `capacity` of them.
+    pub fn new(freshness: Arc<Freshness>, capacity: usize) -> Self {
+        RenderedBodies {
+            cache: ReadCache::new(freshness, capacity),
+        }
+    }
+
+    /// `value` answered with its ETag, honouring `If-None-Match`.
+    pub fn respond(
+        &self,
+        req: &HttpRequest,
+        key: K,
+        value: &Arc<T>,
+    ) -> Result<HttpResponse, ApiError> {
+        if let Some((v, body, etag)) = self.cache.get(&key)
+            && Arc::ptr_eq(&v, value)
+        {
+            return Ok(respond_with_etag(req, body, etag));
+        }
+        let ticket = self.cache.ticket();
+        let body = Bytes::from(serde_json::to_vec(&**value).map_err(ApiError::internal)?);
+        let etag = etag_of(&body);
+        self.cache
+            .put(key, (value.clone(), body.clone(), etag.clone()), ticket);
+        Ok(respond_with_etag(req, body, etag))
+    }
+}
+
+fn respond_with_etag(req: &HttpRequest, body: Bytes, etag: String) -> HttpResponse {
     if let Some(inm) = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         && header_matches(inm, &etag)
     {
-        return Ok(HttpResponse::NotModified()
+        return HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
-            .finish());
+            .finish();
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .content_type("application/json")
-        .body(body))
+        .body(body)
 }
 
 /// Requires `If-Match` to name the current representation of `current`.

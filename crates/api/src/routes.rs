@@ -493,16 +493,8 @@ async fn get_household(
         }
     };
     if !reveal {
-        let h = registry::get_household(
-            &state.store.db,
-            &state.store.pii,
-            &p.scope,
-            id,
-            registry::IdNumbers::Masked,
-            Some(p.user),
-        )
-        .await?;
-        return with_etag(&req, &h);
+        let h = state.store.household(&p.scope, id).await?;
+        return state.household_bodies.respond(&req, id, &h);
     }
     // A reveal writes its audit entry in the same transaction as the read.
     let txn = state.store.write().await?;

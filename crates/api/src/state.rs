@@ -2,10 +2,12 @@
 
 use crate::auth::{TokenKeys, parse_keys};
 use crate::config::{Config, ConfigError, Mode};
-use crate::extract::CursorKey;
+use crate::extract::{CursorKey, RenderedBodies};
 use crate::telemetry::Metrics;
 use base64::{Engine, engine::general_purpose::STANDARD};
+use fieldcheck_domain::HouseholdId;
 use fieldcheck_media::BlobStore;
+use fieldcheck_store::registry::HouseholdDetail;
 use fieldcheck_store::{PiiCipher, Store};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -35,6 +37,8 @@ pub struct AppState {
     /// its decoded picture and its derivatives in memory while it is checked and stored, so 50
     /// phones finishing together must queue here rather than take 50 times that memory.
     pub finish_permits: Arc<tokio::sync::Semaphore>,
+    /// Households' JSON bodies and ETags, kept beside the store's cached records.
+    pub household_bodies: RenderedBodies<HouseholdId, HouseholdDetail>,
 }
 
 /// The secrets the server needs, resolved from configuration.
@@ -156,7 +160,11 @@ pub async fn open_store(
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| fieldcheck_store::StoreError::File(e.to_string()))?;
     }
-    Store::open(&config.database_url(), PiiCipher::new(&secrets.pii_key)).await
+    let store = Store::open(&config.database_url(), PiiCipher::new(&secrets.pii_key)).await?;
+    Ok(store.with_cache(
+        std::time::Duration::from_millis(config.cache.ttl_ms),
+        config.cache.max_entries,
+    ))
 }
 
 impl AppState {
@@ -177,6 +185,10 @@ impl AppState {
         mac.update(b"fieldcheck/cursor/v1");
         let cursor_key: [u8; 32] = mac.finalize().into_bytes().into();
         AppState {
+            household_bodies: RenderedBodies::new(
+                store.freshness.clone(),
+                config.cache.max_entries,
+            ),
             store,
             blobs,
             tokens: TokenKeys::new(

@@ -17,11 +17,17 @@ use tracing::Instrument;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
-/// Sets up `tracing`: JSON lines (default) or human-readable, filtered by `level`.
-pub fn init_tracing(format: &str, level: &str) {
+/// Sets up `tracing`: JSON lines (default) or human-readable, filtered by `level`. Lines are
+/// written to stderr by a thread of their own, so a request never waits on the terminal or the
+/// log collector's pipe; when the queue is full, writers wait rather than drop lines. Keep the
+/// returned guard alive until exit: dropping it writes out what is still queued.
+pub fn init_tracing(format: &str, level: &str) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::{EnvFilter, fmt};
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = fmt().with_env_filter(filter).with_writer(writer);
     let _ = if format == "pretty" {
         builder.try_init()
     } else {
@@ -31,6 +37,7 @@ pub fn init_tracing(format: &str, level: &str) {
             .with_span_list(false)
             .try_init()
     };
+    guard
 }
 
 const BUCKETS: [f64; 11] = [

@@ -1,7 +1,11 @@
 //! Connecting, migrating, and the write gate that keeps SQLite's single writer from failing
 //! concurrent transactions with `SQLITE_BUSY`.
 
-use crate::{PiiCipher, StoreError};
+use crate::cache::{Freshness, ReadCache};
+use crate::registry::{self, HouseholdDetail, IdNumbers};
+use crate::users::{self, Account};
+use crate::{PiiCipher, Scope, StoreError};
+use fieldcheck_domain::{HouseholdId, UserId};
 use fieldcheck_migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
@@ -32,12 +36,22 @@ pub struct Store {
     // with SQLITE_BUSY instead of waiting. Serialising writers in-process avoids that while
     // readers (WAL) go on in parallel. PostgreSQL needs no gate.
     write_gate: Option<Arc<Mutex<()>>>,
+    /// Moved on by every committed write; see [`crate::cache`].
+    pub freshness: Arc<Freshness>,
+    accounts: Arc<ReadCache<UserId, Arc<Account>>>,
+    households: Arc<ReadCache<HouseholdId, Arc<HouseholdDetail>>>,
 }
+
+/// How long cached reads live by default (`[cache] ttl_ms`).
+pub const DEFAULT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+/// How many entries each cache holds by default (`[cache] max_entries`).
+pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 
 /// A write transaction; dropping it without [`WriteTxn::commit`] rolls back.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
     _gate: Option<OwnedMutexGuard<()>>,
+    freshness: Arc<Freshness>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -51,6 +65,9 @@ impl WriteTxn {
     /// Commits the transaction.
     pub async fn commit(self) -> Result<(), StoreError> {
         self.txn.commit().await?;
+        // After the commit, never before: a read that starts in between must not be cached as
+        // current (see crate::cache).
+        self.freshness.bump();
         Ok(())
     }
 }
@@ -75,12 +92,74 @@ impl Store {
             db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         }
         Migrator::up(&db, None).await?;
+        let freshness = Freshness::new(DEFAULT_CACHE_TTL);
         Ok(Store {
             db,
             backend,
             pii: Arc::new(pii),
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            accounts: Arc::new(ReadCache::new(freshness.clone(), DEFAULT_CACHE_ENTRIES)),
+            households: Arc::new(ReadCache::new(freshness.clone(), DEFAULT_CACHE_ENTRIES)),
+            freshness,
         })
+    }
+
+    /// Sets how long cached reads live (zero: no caching) and how many each cache holds.
+    pub fn with_cache(mut self, ttl: std::time::Duration, max_entries: usize) -> Store {
+        self.freshness = Freshness::new(ttl);
+        self.accounts = Arc::new(ReadCache::new(self.freshness.clone(), max_entries));
+        self.households = Arc::new(ReadCache::new(self.freshness.clone(), max_entries));
+        self
+    }
+
+    /// The account with this id, read through the cache: every authenticated request needs it.
+    pub async fn account(&self, id: UserId) -> Result<Option<Arc<Account>>, StoreError> {
+        if let Some(a) = self.accounts.get(&id) {
+            return Ok(Some(a));
+        }
+        let ticket = self.accounts.ticket();
+        let account = users::account(&self.db, id).await?.map(Arc::new);
+        if let Some(a) = &account {
+            self.accounts.put(id, a.clone(), ticket);
+        }
+        Ok(account)
+    }
+
+    /// A household with its members and current plan, ID numbers masked, read through the cache.
+    /// The scope is checked on every call: in memory where the cached record shows it (all
+    /// districts, one district), by one scoped look-up otherwise (granted villages, households).
+    pub async fn household(
+        &self,
+        scope: &Scope,
+        id: HouseholdId,
+    ) -> Result<Arc<HouseholdDetail>, StoreError> {
+        if let Some(h) = self.households.get(&id) {
+            let reached = match scope {
+                Scope::All => true,
+                Scope::District(code) => h.household.district_code == *code,
+                _ => registry::household_in_scope(&self.db, scope, id).await?,
+            };
+            return if reached {
+                Ok(h)
+            } else {
+                Err(StoreError::NotFound)
+            };
+        }
+        let ticket = self.households.ticket();
+        let h =
+            match registry::get_household(&self.db, &self.pii, scope, id, IdNumbers::Masked, None)
+                .await
+            {
+                Ok(h) => Arc::new(h),
+                Err(e) => {
+                    // Gone, or out of this caller's scope: either way others must not keep an old copy
+                    // while no one refreshes it.
+                    self.households.remove(&id);
+                    return Err(e);
+                }
+            };
+        self.households.put(id, h.clone(), ticket);
+        Ok(h)
     }
 
     /// Starts a write transaction.
@@ -98,7 +177,11 @@ impl Store {
             txn.execute_unprepared("SELECT 1 FROM change_head WHERE id = 1 FOR UPDATE")
                 .await?;
         }
-        Ok(WriteTxn { txn, _gate: gate })
+        Ok(WriteTxn {
+            txn,
+            _gate: gate,
+            freshness: self.freshness.clone(),
+        })
     }
 
     /// Checks that the database answers.

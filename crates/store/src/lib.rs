@@ -5,6 +5,7 @@
 
 pub mod assessment;
 pub mod audit;
+pub mod cache;
 pub mod db;
 pub mod demo;
 pub mod entities;

@@ -12,7 +12,8 @@ use fieldcheck_domain::{
     ValidationErrors, validation,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -351,6 +352,22 @@ async fn household_row(
         .one(conn)
         .await?
         .ok_or(StoreError::NotFound)
+}
+
+/// Whether `scope` reaches household `id`; one indexed look-up.
+pub async fn household_in_scope(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    id: HouseholdId,
+) -> Result<bool, StoreError> {
+    Ok(households::Entity::find_by_id(id.0)
+        .select_only()
+        .column(households::Column::Id)
+        .filter(scope.households())
+        .into_tuple::<uuid::Uuid>()
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// One household with members and current plan; a reveal is written to the audit log.

@@ -45,6 +45,7 @@ pub struct User {
 }
 
 /// A user account with what is needed to check a sign-in.
+#[derive(Clone, Debug)]
 pub struct Account {
     /// The stored row.
     pub row: users::Model,

@@ -97,7 +97,9 @@ impl FromRequest for Reviewer {
             let (user, family) = users::session(&state.store.db, &token_hash(&token), DEVICE)
                 .await?
                 .ok_or_else(|| WebError::SignIn(here.clone()))?;
-            let account = users::account(&state.store.db, user)
+            let account = state
+                .store
+                .account(user)
                 .await?
                 .filter(|a| !a.row.disabled)
                 .ok_or_else(|| WebError::SignIn(here.clone()))?;
