@@ -250,37 +250,39 @@ async fn finish(
         .await
         .map_err(ApiError::internal)?;
     let bytes = tokio::fs::read(part).await.map_err(ApiError::internal)?;
-    let sha = hex::encode(Sha256::digest(&bytes));
-    if sha != record.sha256 {
-        discard(part, len_file).await;
-        return Err(ApiError::HashMismatch);
-    }
     let permit = state
         .decode_permits
         .clone()
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    // The bytes go to the decoder and come back: no copy of the file.
+    // Hashing megabytes and decoding both stay off the async threads. The bytes go to the worker
+    // and come back: no copy of the file.
+    let sha = record.sha256.clone();
     let (bytes, outcome) = web::block(move || {
         let _permit = permit;
+        if hex::encode(Sha256::digest(&bytes)) != sha {
+            return (bytes, Err(ApiError::HashMismatch));
+        }
         let info = exif::read(&bytes).ok().flatten().unwrap_or_default();
         let orientation = if info.orientation == 0 {
             1
         } else {
             info.orientation
         };
-        let result = process::process(&bytes, orientation).map(|p| (info, p));
+        let result = process::process(&bytes, orientation)
+            .map(|p| (info, p))
+            .map_err(|e| match e {
+                process::ProcessError::NotAnImage(m) => ApiError::NotAnImage(m),
+                process::ProcessError::TooLarge { width, height } => {
+                    ApiError::ImageTooLarge { width, height }
+                }
+            });
         (bytes, result)
     })
     .await
     .map_err(ApiError::internal)?;
-    let outcome = outcome.map_err(|e| match e {
-        process::ProcessError::NotAnImage(m) => ApiError::NotAnImage(m),
-        process::ProcessError::TooLarge { width, height } => {
-            ApiError::ImageTooLarge { width, height }
-        }
-    });
+    let sha = record.sha256.clone();
     let (info, processed) = match outcome {
         Ok(ok) => ok,
         Err(e) => {

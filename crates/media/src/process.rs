@@ -44,7 +44,7 @@ pub struct Processed {
 }
 
 fn orient(img: DynamicImage, orientation: u16) -> DynamicImage {
-    match orientation {
+    let turned = match orientation {
         2 => img.fliph(),
         3 => img.rotate180(),
         4 => img.flipv(),
@@ -52,7 +52,54 @@ fn orient(img: DynamicImage, orientation: u16) -> DynamicImage {
         6 => img.rotate90(),
         7 => img.rotate270().fliph(),
         8 => img.rotate270(),
-        _ => img,
+        _ => return img,
+    };
+    recycle(img);
+    turned
+}
+
+/// Pixel buffers kept for the next photo. A fresh multi-megabyte allocation per photo is returned
+/// to the kernel when freed and faulted in again, page by page, by the next one: about a tenth of
+/// the whole photo path. A few buffers (one per decoding worker, more is waste) are kept instead.
+static SCRATCH: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+/// How many buffers are kept.
+const SCRATCH_KEPT: usize = 4;
+/// Larger buffers (pictures beyond a phone's) are freed, not kept.
+const SCRATCH_MAX_BYTES: usize = 48 * 1024 * 1024;
+
+/// Resizers kept for the next photo, with their intermediate buffers.
+static RESIZERS: std::sync::Mutex<Vec<fast_image_resize::Resizer>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// A buffer of `len` bytes for a decoder or resizer to overwrite whole, reusing a kept one when
+/// it is large enough. A kept buffer still holds the last photo's pixels rather than zeros:
+/// clearing megabytes that are about to be overwritten costs more than a photo's encoding.
+fn scratch(len: usize) -> Vec<u8> {
+    let kept = {
+        let mut pool = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+        pool.iter()
+            .position(|b| b.capacity() >= len)
+            .map(|i| pool.swap_remove(i))
+    };
+    let mut buf = kept.unwrap_or_default();
+    if buf.len() >= len {
+        buf.truncate(len);
+    } else {
+        buf.resize(len, 0);
+    }
+    buf
+}
+
+/// Keeps an RGB picture's buffer for [`scratch`].
+fn recycle(img: DynamicImage) {
+    if let DynamicImage::ImageRgb8(rgb) = img {
+        let buf = rgb.into_raw();
+        if buf.capacity() <= SCRATCH_MAX_BYTES {
+            let mut pool = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() < SCRATCH_KEPT {
+                pool.push(buf);
+            }
+        }
     }
 }
 
@@ -67,18 +114,40 @@ fn shrink(img: &DynamicImage, max_edge: u32) -> DynamicImage {
     let scale = f64::from(max_edge) / f64::from(long);
     let fit = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
     let (nw, nh) = (fit(w), fit(h));
-    let mut dst = DynamicImage::new(nw, nh, img.color());
+    let mut dst = match img {
+        DynamicImage::ImageRgb8(_) => {
+            image::RgbImage::from_raw(nw, nh, scratch(3 * nw as usize * nh as usize)).map_or_else(
+                || DynamicImage::new(nw, nh, img.color()),
+                DynamicImage::ImageRgb8,
+            )
+        }
+        _ => DynamicImage::new(nw, nh, img.color()),
+    };
     let options = fast_image_resize::ResizeOptions::new().resize_alg(
         fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Bilinear),
     );
-    match fast_image_resize::Resizer::new().resize(img, &mut dst, &options) {
+    // A resizer keeps its intermediate picture (megabytes) between calls; kept like SCRATCH.
+    let mut resizer = RESIZERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop()
+        .unwrap_or_default();
+    let done = resizer.resize(img, &mut dst, &options);
+    {
+        let mut pool = RESIZERS.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < SCRATCH_KEPT {
+            pool.push(resizer);
+        }
+    }
+    match done {
         Ok(()) => dst,
         Err(_) => img.resize(nw, nh, FilterType::Triangle),
     }
 }
 
+/// Encodes with libjpeg-turbo (SIMD colour conversion, DCT and Huffman coding), 4:2:0 as cameras
+/// do. Only pixels are written: no EXIF, no position, whatever the original carried.
 fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ProcessError> {
-    let mut out = Vec::new();
     let owned;
     let rgb = match img.as_rgb8() {
         Some(rgb) => rgb,
@@ -87,15 +156,19 @@ fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ProcessError>
             &owned
         }
     };
-    let (w, h) = (
-        u16::try_from(rgb.width()).map_err(|_| ProcessError::NotAnImage("too wide".into()))?,
-        u16::try_from(rgb.height()).map_err(|_| ProcessError::NotAnImage("too tall".into()))?,
-    );
-    // Only pixels are written: no EXIF, no position, whatever the original carried.
-    jpeg_encoder::Encoder::new(&mut out, quality)
-        .encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
-        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
-    Ok(out)
+    let bad = |e: turbojpeg::Error| ProcessError::NotAnImage(e.to_string());
+    let mut c = turbojpeg::Compressor::new().map_err(bad)?;
+    c.set_quality(i32::from(quality)).map_err(bad)?;
+    c.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(bad)?;
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    c.compress_to_vec(turbojpeg::Image {
+        pixels: rgb.as_raw().as_slice(),
+        width: w,
+        pitch: 3 * w,
+        height: h,
+        format: turbojpeg::PixelFormat::RGB,
+    })
+    .map_err(bad)
 }
 
 /// Difference hash: 9×8 grayscale, one bit per horizontal neighbour comparison.
@@ -149,7 +222,7 @@ fn scaled_jpeg(
     d.set_fast_upsample(true).map_err(bad)?;
     let (w, h) = (scaled.width, scaled.height);
     let mut image = turbojpeg::Image {
-        pixels: vec![0u8; 3 * w * h],
+        pixels: scratch(3 * w * h),
         width: w,
         pitch: 3 * w,
         height: h,
@@ -210,19 +283,22 @@ pub fn process(bytes: &[u8], orientation: u16) -> Result<Processed, ProcessError
     };
     // One decode; the screen image is made first and the thumbnail from it (cheaper, same look).
     let screen_src = shrink(&img, SCREEN_EDGE);
+    recycle(img);
     let screen_img = orient(screen_src, orientation);
     let (w, h) = match orientation {
         5..=8 => (height, width),
         _ => (width, height),
     };
     let thumb_img = shrink(&screen_img, THUMB_EDGE);
-    Ok(Processed {
+    let processed = Processed {
         width: w,
         height: h,
         thumb: encode_jpeg(&thumb_img, 80)?,
         screen: encode_jpeg(&screen_img, 85)?,
         dhash: dhash(&thumb_img),
-    })
+    };
+    recycle(screen_img);
+    Ok(processed)
 }
 
 #[cfg(test)]
