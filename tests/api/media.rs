@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 
 on_both_backends!(
     resumable_upload_stores_once_and_flags,
-    bad_uploads_are_refused_and_store_nothing
+    bad_uploads_are_refused_and_store_nothing,
+    png_originals_are_served_as_png
 );
 
 fn sha(bytes: &[u8]) -> String {
@@ -82,6 +83,60 @@ fn count_objects(app: &TestApp, prefix: &str) -> usize {
             .unwrap_or(0)
     }
     walk(&root)
+}
+
+async fn png_originals_are_served_as_png(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.login("inspector1").await;
+    let office = app.login("office").await;
+    let households = my_households(&app, &token).await;
+    let household = households[0]["id"].as_str().unwrap();
+    // A screenshot-like PNG: accepted, its derivatives JPEG, its original PNG.
+    let picture = image::RgbImage::from_fn(900, 600, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut bytes = Vec::new();
+    picture
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let id = push_photo(&app, &token, household, &sha(&bytes), None).await;
+    let stored = app
+        .raw(
+            Method::PUT,
+            &format!("/photos/{id}/content"),
+            Some(&token),
+            |r| r.body(bytes.clone()),
+        )
+        .await;
+    assert_eq!(stored.status, 201, "{}", stored.text);
+    for (path, content_type) in [
+        ("original", "image/png"),
+        ("thumb", "image/jpeg"),
+        ("screen", "image/jpeg"),
+    ] {
+        let r = app
+            .client
+            .get(format!("{}/photos/{id}/{path}", app.base))
+            .bearer_auth(&office)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], content_type, "{path}");
+        let body = r.bytes().await.unwrap();
+        if path == "original" {
+            assert_eq!(sha(&body), sha(&bytes));
+        } else {
+            assert_eq!(
+                image::guess_format(&body).unwrap(),
+                image::ImageFormat::Jpeg,
+                "{path}"
+            );
+        }
+    }
 }
 
 async fn resumable_upload_stores_once_and_flags(backend: Backend) {

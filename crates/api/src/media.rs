@@ -423,8 +423,15 @@ pub async fn serve_object(
         Err(MediaError::NotFound) => return Err(ApiError::NotFound),
         Err(e) => return Err(media_error(e)),
     };
+    // Derivatives are always JPEG; an original is JPEG or PNG (the only formats accepted), told
+    // apart by the PNG signature.
+    let content_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
     Ok(HttpResponse::Ok()
-        .content_type("image/jpeg")
+        .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(bytes))
