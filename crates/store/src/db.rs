@@ -184,6 +184,17 @@ impl Store {
         })
     }
 
+    /// Refreshes the planner's statistics after a bulk load. Until autovacuum gets to freshly
+    /// filled tables, PostgreSQL plans with no statistics and, for instance, joins a household's
+    /// plans to their measures by scanning every measure instead of using the index. SQLite plans
+    /// well without statistics, so this does nothing there.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            self.db.execute_unprepared("ANALYZE").await?;
+        }
+        Ok(())
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.ping().await?;

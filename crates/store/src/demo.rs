@@ -117,6 +117,7 @@ pub async fn load(store: &Store) -> Result<DemoReport, StoreError> {
     }
     let report = write_all(&txn, &store.pii, &divisions, hashes).await?;
     txn.commit().await?;
+    store.refresh_statistics().await?;
     tracing::info!(
         places = report.places,
         households = report.households,

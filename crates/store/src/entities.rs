@@ -121,7 +121,16 @@ pub mod households {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(has_many = "super::members::Entity")]
+        Members,
+    }
+
+    impl Related<super::members::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Members.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -148,7 +157,20 @@ pub mod members {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::households::Entity",
+            from = "Column::HouseholdId",
+            to = "super::households::Column::Id"
+        )]
+        Household,
+    }
+
+    impl Related<super::households::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Household.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -171,7 +193,16 @@ pub mod plans {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(has_many = "super::measures::Entity")]
+        Measures,
+    }
+
+    impl Related<super::measures::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Measures.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -200,7 +231,20 @@ pub mod measures {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::plans::Entity",
+            from = "Column::PlanId",
+            to = "super::plans::Column::Id"
+        )]
+        Plan,
+    }
+
+    impl Related<super::plans::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Plan.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }

@@ -1684,6 +1684,7 @@ pub async fn import_households(store: &Store, path: &Path) -> Result<ImportOutco
     )
     .await?;
     txn.commit().await?;
+    store.refresh_statistics().await?;
     tracing::info!(
         households_created = report.households_created,
         households_updated = report.households_updated,

@@ -379,21 +379,26 @@ pub async fn get_household(
     ids: IdNumbers,
     actor: Option<UserId>,
 ) -> Result<HouseholdDetail, StoreError> {
-    let h = household_row(conn, scope, id).await?;
-    let ms = members::Entity::find()
-        .filter(members::Column::HouseholdId.eq(h.id))
+    // Two queries, each a join: the household with its members, then its plans with their
+    // measures (a plan per year, so a handful of rows).
+    let (h, ms) = households::Entity::find_by_id(id.0)
+        .filter(scope.households())
+        .find_with_related(members::Entity)
         .order_by_asc(members::Column::Id)
         .all(conn)
-        .await?;
-    let plan = plans::Entity::find()
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound)?;
+    let current_plan = plans::Entity::find()
         .filter(plans::Column::HouseholdId.eq(h.id))
-        .order_by_desc(plans::Column::Year)
-        .one(conn)
-        .await?;
-    let current_plan = match plan {
-        Some(p) => Some(plan_dto(p.clone(), measures_of(conn, p.id).await?)),
-        None => None,
-    };
+        .find_with_related(measures::Entity)
+        .order_by_asc(measures::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .max_by_key(|(p, _)| p.year)
+        .map(|(p, ms)| plan_dto(p, ms));
     if ids == IdNumbers::Revealed {
         audit::record(
             conn,
