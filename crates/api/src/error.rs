@@ -308,6 +308,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<fieldcheck_media::process::ProcessError> for ApiError {
+    fn from(e: fieldcheck_media::process::ProcessError) -> Self {
+        use fieldcheck_media::process::ProcessError;
+        match e {
+            ProcessError::NotAnImage(m) => ApiError::NotAnImage(m),
+            ProcessError::TooLarge { width, height } => ApiError::ImageTooLarge { width, height },
+        }
+    }
+}
+
 impl From<ValidationErrors> for ApiError {
     fn from(v: ValidationErrors) -> Self {
         ApiError::Validation(v)

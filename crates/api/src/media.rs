@@ -258,10 +258,10 @@ async fn finish(
         .map_err(ApiError::internal)?;
     // Hashing megabytes and decoding both stay off the async threads. The bytes go to the worker
     // and come back: no copy of the file.
-    let sha = record.sha256.clone();
+    let expected = record.sha256.clone();
     let (bytes, outcome) = web::block(move || {
         let _permit = permit;
-        if hex::encode(Sha256::digest(&bytes)) != sha {
+        if hex::encode(Sha256::digest(&bytes)) != expected {
             return (bytes, Err(ApiError::HashMismatch));
         }
         let info = exif::read(&bytes).ok().flatten().unwrap_or_default();
@@ -272,17 +272,11 @@ async fn finish(
         };
         let result = process::process(&bytes, orientation)
             .map(|p| (info, p))
-            .map_err(|e| match e {
-                process::ProcessError::NotAnImage(m) => ApiError::NotAnImage(m),
-                process::ProcessError::TooLarge { width, height } => {
-                    ApiError::ImageTooLarge { width, height }
-                }
-            });
+            .map_err(ApiError::from);
         (bytes, result)
     })
     .await
     .map_err(ApiError::internal)?;
-    let sha = record.sha256.clone();
     let (info, processed) = match outcome {
         Ok(ok) => ok,
         Err(e) => {
@@ -290,7 +284,7 @@ async fn finish(
             return Err(e);
         }
     };
-    let (original_key, thumb_key, screen_key) = object_keys(&sha);
+    let (original_key, thumb_key, screen_key) = object_keys(&record.sha256);
     // Objects first: a row never points at an object that is not there. Content-addressed keys
     // make storing the same photo twice a no-op.
     for (key, data) in [

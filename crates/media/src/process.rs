@@ -58,30 +58,47 @@ fn orient(img: DynamicImage, orientation: u16) -> DynamicImage {
     turned
 }
 
-/// Pixel buffers kept for the next photo. A fresh multi-megabyte allocation per photo is returned
+/// A few objects kept for the next photo. A fresh multi-megabyte allocation per photo is returned
 /// to the kernel when freed and faulted in again, page by page, by the next one: about a tenth of
-/// the whole photo path. A few buffers (one per decoding worker, more is waste) are kept instead.
-static SCRATCH: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
-/// How many buffers are kept.
-const SCRATCH_KEPT: usize = 4;
+/// the whole photo path. A few (about one per decoding worker; more is waste) are kept instead.
+struct Kept<T>(std::sync::Mutex<Vec<T>>);
+
+/// How many objects each [`Kept`] holds.
+const KEPT: usize = 4;
+
+impl<T> Kept<T> {
+    const fn new() -> Self {
+        Kept(std::sync::Mutex::new(Vec::new()))
+    }
+
+    /// A kept object that `fits`, if any.
+    fn take(&self, fits: impl Fn(&T) -> bool) -> Option<T> {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let i = kept.iter().position(fits)?;
+        Some(kept.swap_remove(i))
+    }
+
+    /// Keeps `item` unless enough are kept already.
+    fn keep(&self, item: T) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() < KEPT {
+            kept.push(item);
+        }
+    }
+}
+
+/// Pixel buffers.
+static SCRATCH: Kept<Vec<u8>> = Kept::new();
 /// Larger buffers (pictures beyond a phone's) are freed, not kept.
 const SCRATCH_MAX_BYTES: usize = 48 * 1024 * 1024;
-
-/// Resizers kept for the next photo, with their intermediate buffers.
-static RESIZERS: std::sync::Mutex<Vec<fast_image_resize::Resizer>> =
-    std::sync::Mutex::new(Vec::new());
+/// Resizers, with their intermediate pictures.
+static RESIZERS: Kept<fast_image_resize::Resizer> = Kept::new();
 
 /// A buffer of `len` bytes for a decoder or resizer to overwrite whole, reusing a kept one when
 /// it is large enough. A kept buffer still holds the last photo's pixels rather than zeros:
 /// clearing megabytes that are about to be overwritten costs more than a photo's encoding.
 fn scratch(len: usize) -> Vec<u8> {
-    let kept = {
-        let mut pool = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
-        pool.iter()
-            .position(|b| b.capacity() >= len)
-            .map(|i| pool.swap_remove(i))
-    };
-    let mut buf = kept.unwrap_or_default();
+    let mut buf = SCRATCH.take(|b| b.capacity() >= len).unwrap_or_default();
     if buf.len() >= len {
         buf.truncate(len);
     } else {
@@ -95,10 +112,7 @@ fn recycle(img: DynamicImage) {
     if let DynamicImage::ImageRgb8(rgb) = img {
         let buf = rgb.into_raw();
         if buf.capacity() <= SCRATCH_MAX_BYTES {
-            let mut pool = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
-            if pool.len() < SCRATCH_KEPT {
-                pool.push(buf);
-            }
+            SCRATCH.keep(buf);
         }
     }
 }
@@ -126,19 +140,9 @@ fn shrink(img: &DynamicImage, max_edge: u32) -> DynamicImage {
     let options = fast_image_resize::ResizeOptions::new().resize_alg(
         fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Bilinear),
     );
-    // A resizer keeps its intermediate picture (megabytes) between calls; kept like SCRATCH.
-    let mut resizer = RESIZERS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .pop()
-        .unwrap_or_default();
+    let mut resizer = RESIZERS.take(|_| true).unwrap_or_default();
     let done = resizer.resize(img, &mut dst, &options);
-    {
-        let mut pool = RESIZERS.lock().unwrap_or_else(|e| e.into_inner());
-        if pool.len() < SCRATCH_KEPT {
-            pool.push(resizer);
-        }
-    }
+    RESIZERS.keep(resizer);
     match done {
         Ok(()) => dst,
         Err(_) => img.resize(nw, nh, FilterType::Triangle),
