@@ -244,6 +244,21 @@ impl TestApp {
         r.body
     }
 
+    /// Disables a user through the API, as an admin would.
+    pub async fn disable_user(&self, admin: &str, user_id: &str) {
+        let path = format!("/users/{user_id}");
+        let u = self.get(&path, admin).await;
+        let r = self
+            .patch(
+                &path,
+                admin,
+                Some(&u.etag()),
+                serde_json::json!({ "disabled": true }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
     pub async fn login(&self, username: &str) -> String {
         self.login_full(username).await["access_token"]
             .as_str()

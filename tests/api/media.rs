@@ -48,6 +48,17 @@ async fn patch(
     .await
 }
 
+/// Sends a whole photo in one `PUT`.
+async fn put_content(app: &TestApp, token: &str, id: &str, body: Vec<u8>) -> crate::helpers::Resp {
+    app.raw(
+        Method::PUT,
+        &format!("/photos/{id}/content"),
+        Some(token),
+        |r| r.body(body),
+    )
+    .await
+}
+
 async fn head_offset(app: &TestApp, token: &str, id: &str) -> usize {
     let r = app
         .raw(
@@ -103,14 +114,7 @@ async fn png_originals_are_served_as_png(backend: Backend) {
         )
         .unwrap();
     let id = push_photo(&app, &token, household, &sha(&bytes), None).await;
-    let stored = app
-        .raw(
-            Method::PUT,
-            &format!("/photos/{id}/content"),
-            Some(&token),
-            |r| r.body(bytes.clone()),
-        )
-        .await;
+    let stored = put_content(&app, &token, &id, bytes.clone()).await;
     assert_eq!(stored.status, 201, "{}", stored.text);
     for (path, content_type) in [
         ("original", "image/png"),
@@ -242,14 +246,7 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
     assert!(!flags.contains(&"no_gps"));
 
     // Sending it again stores nothing new.
-    let again = app
-        .raw(
-            Method::PUT,
-            &format!("/photos/{id}/content"),
-            Some(&token),
-            |r| r.body(bytes.clone()),
-        )
-        .await;
+    let again = put_content(&app, &token, &id, bytes.clone()).await;
     assert_eq!(again.status, 200, "{}", again.text);
     assert_eq!(count_objects(&app, "originals"), 1);
 
@@ -432,23 +429,10 @@ async fn bad_uploads_are_refused_and_store_nothing(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    let put = |id: String, body: Vec<u8>| {
-        let app = &app;
-        let token = token.clone();
-        async move {
-            app.raw(
-                Method::PUT,
-                &format!("/photos/{id}/content"),
-                Some(&token),
-                |r| r.body(body),
-            )
-            .await
-        }
-    };
     // Not an image, though its hash matches.
     let text = b"this is not a photo at all".to_vec();
     let id = push_photo(&app, &token, &hid, &sha(&text), None).await;
-    put(id.clone(), text)
+    put_content(&app, &token, &id, text)
         .await
         .assert_problem(422, "not-an-image");
     assert_eq!(
@@ -460,7 +444,9 @@ async fn bad_uploads_are_refused_and_store_nothing(backend: Backend) {
     let full = fixture("autumn-2560x1600.jpg");
     let cut = full[..full.len() / 2].to_vec();
     let id = push_photo(&app, &token, &hid, &sha(&cut), None).await;
-    put(id, cut).await.assert_problem(422, "not-an-image");
+    put_content(&app, &token, &id, cut)
+        .await
+        .assert_problem(422, "not-an-image");
     // A JPEG declaring 60000×60000 pixels.
     let mut huge = full.clone();
     let mut sof = 2;
@@ -469,10 +455,12 @@ async fn bad_uploads_are_refused_and_store_nothing(backend: Backend) {
     }
     huge[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
     let id = push_photo(&app, &token, &hid, &sha(&huge), None).await;
-    put(id, huge).await.assert_problem(422, "image-too-large");
+    put_content(&app, &token, &id, huge)
+        .await
+        .assert_problem(422, "image-too-large");
     // Bytes that do not match the announced hash.
     let id = push_photo(&app, &token, &hid, &sha(b"something else"), None).await;
-    put(id.clone(), full.clone())
+    put_content(&app, &token, &id, full.clone())
         .await
         .assert_problem(422, "hash-mismatch");
     assert_eq!(
@@ -530,14 +518,9 @@ async fn bad_uploads_are_refused_and_store_nothing(backend: Backend) {
     assert_eq!(count_objects(&app, "derived"), 0);
     // Someone else's record cannot be uploaded to.
     let other = app.login("inspector2").await;
-    app.raw(
-        Method::PUT,
-        &format!("/photos/{id}/content"),
-        Some(&other),
-        |r| r.body(vec![0; 4]),
-    )
-    .await
-    .assert_problem(404, "not-found");
+    put_content(&app, &other, &id, vec![0; 4])
+        .await
+        .assert_problem(404, "not-found");
 }
 
 /// An object store outage answers 503 with Retry-After and records nothing: the device retries.
@@ -559,14 +542,7 @@ async fn object_store_outage_answers_503_and_records_nothing() {
         .to_owned();
     let bytes = fixture("bythewater-2560x1600.jpg");
     let id = push_photo(&app, &token, &hid, &sha(&bytes), None).await;
-    let r = app
-        .raw(
-            Method::PUT,
-            &format!("/photos/{id}/content"),
-            Some(&token),
-            |r| r.body(bytes.clone()),
-        )
-        .await;
+    let r = put_content(&app, &token, &id, bytes.clone()).await;
     r.assert_problem(503, "unavailable");
     assert!(r.headers.get("retry-after").is_some());
     assert_eq!(
@@ -590,14 +566,7 @@ async fn media_gc_repairs_both_directions() {
         .to_owned();
     let bytes = fixture("colorfulcups-2560x1600.jpg");
     let id = push_photo(&app, &token, &hid, &sha(&bytes), None).await;
-    let r = app
-        .raw(
-            Method::PUT,
-            &format!("/photos/{id}/content"),
-            Some(&token),
-            |r| r.body(bytes.clone()),
-        )
-        .await;
+    let r = put_content(&app, &token, &id, bytes.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let bytes2 = fixture("fallenleaf-2560x1600.jpg");
     let id2 = push_photo(&app, &token, &hid, &sha(&bytes2), None).await;
