@@ -6,7 +6,6 @@
 //! time per photo in milliseconds on the last line.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use sha2::{Digest, Sha256};
 use std::time::Instant;
 
 fn main() {
@@ -50,13 +49,13 @@ fn main() {
     let photos: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let t = Instant::now();
     for bytes in &photos {
-        let _sha = hex::encode(Sha256::digest(bytes));
         let info = fieldcheck_media::exif::read(bytes)
             .ok()
             .flatten()
             .unwrap_or_default();
-        let p = fieldcheck_media::process::process(bytes, info.orientation.max(1)).unwrap();
-        assert!(!p.thumb.is_empty() && !p.screen.is_empty());
+        let (sha, p) = fieldcheck_media::process::hash_and_process(bytes, info.orientation.max(1));
+        let p = p.unwrap();
+        assert!(!p.thumb.is_empty() && !p.screen.is_empty() && sha != [0; 32]);
     }
     let per_photo = t.elapsed().as_secs_f64() * 1e3 / photos.len() as f64;
     println!(

@@ -12,7 +12,6 @@ use fieldcheck_media::{MediaError, exif, process};
 use fieldcheck_store::{PageRequest, photos};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
@@ -261,18 +260,18 @@ async fn finish(
     let expected = record.sha256.clone();
     let (bytes, outcome) = web::block(move || {
         let _permit = permit;
-        if hex::encode(Sha256::digest(&bytes)) != expected {
-            return (bytes, Err(ApiError::HashMismatch));
-        }
         let info = exif::read(&bytes).ok().flatten().unwrap_or_default();
         let orientation = if info.orientation == 0 {
             1
         } else {
             info.orientation
         };
-        let result = process::process(&bytes, orientation)
-            .map(|p| (info, p))
-            .map_err(ApiError::from);
+        // The hash is computed beside the decoder; a mismatch wins over what the decoder said.
+        let (digest, processed) = process::hash_and_process(&bytes, orientation);
+        if hex::encode(digest) != expected {
+            return (bytes, Err(ApiError::HashMismatch));
+        }
+        let result = processed.map(|p| (info, p)).map_err(ApiError::from);
         (bytes, result)
     })
     .await

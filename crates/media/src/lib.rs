@@ -1,12 +1,13 @@
 //! Photo evidence of fieldcheck: the blob-store boundary with a local-folder implementation (the
 //! embedded default) and an S3 one, EXIF reading, and the derivatives and perceptual hash made
 //! from one decode.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod exif;
 pub mod process;
 #[cfg(feature = "s3")]
 pub mod s3;
+mod scanlines;
 
 #[cfg(test)]
 mod test_support {

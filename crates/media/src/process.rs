@@ -1,7 +1,9 @@
 //! Decoding a photo once, with limits, applying its orientation, and making the derivatives and
 //! the perceptual hash from that one decode. Runs on a blocking thread (the caller's job).
 
+use crate::scanlines;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, imageops::FilterType};
+use sha2::{Digest, Sha256};
 use std::io::Cursor;
 
 /// Long edge of the gallery thumbnail.
@@ -91,6 +93,8 @@ impl<T> Kept<T> {
 static SCRATCH: Kept<Vec<u8>> = Kept::new();
 /// Larger buffers (pictures beyond a phone's) are freed, not kept.
 const SCRATCH_MAX_BYTES: usize = 48 * 1024 * 1024;
+/// Smaller buffers are freed, not kept.
+const SCRATCH_MIN_BYTES: usize = 1024 * 1024;
 /// Resizers, with their intermediate pictures.
 static RESIZERS: Kept<fast_image_resize::Resizer> = Kept::new();
 
@@ -110,44 +114,22 @@ fn scratch(len: usize) -> Vec<u8> {
 /// Keeps an RGB picture's buffer for [`scratch`].
 fn recycle(img: DynamicImage) {
     if let DynamicImage::ImageRgb8(rgb) = img {
-        let buf = rgb.into_raw();
-        if buf.capacity() <= SCRATCH_MAX_BYTES {
-            SCRATCH.keep(buf);
-        }
+        recycle_buffer(rgb.into_raw());
     }
 }
 
-/// Shrinks to fit `max_edge` on the long side (never enlarges), with fast_image_resize's SIMD
-/// bilinear convolution; falls back to `image`'s resizer for pixel types it does not take.
-fn shrink(img: &DynamicImage, max_edge: u32) -> DynamicImage {
-    let (w, h) = (img.width(), img.height());
-    let long = w.max(h);
-    if long <= max_edge {
-        return img.clone();
-    }
-    let scale = f64::from(max_edge) / f64::from(long);
-    let fit = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
-    let (nw, nh) = (fit(w), fit(h));
-    let mut dst = match img {
-        DynamicImage::ImageRgb8(_) => {
-            image::RgbImage::from_raw(nw, nh, scratch(3 * nw as usize * nh as usize)).map_or_else(
-                || DynamicImage::new(nw, nh, img.color()),
-                DynamicImage::ImageRgb8,
-            )
-        }
-        _ => DynamicImage::new(nw, nh, img.color()),
-    };
-    let options = fast_image_resize::ResizeOptions::new().resize_alg(
-        fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Bilinear),
-    );
-    let mut resizer = RESIZERS.take(|_| true).unwrap_or_default();
-    let done = resizer.resize(img, &mut dst, &options);
-    RESIZERS.keep(resizer);
-    match done {
-        Ok(()) => dst,
-        Err(_) => img.resize(nw, nh, FilterType::Triangle),
+/// Keeps a pixel buffer for [`scratch`] unless it is larger than a phone's pictures, or small
+/// enough to be cheap to allocate (a thumbnail's would only take a slot from a picture's).
+fn recycle_buffer(buf: Vec<u8>) {
+    if (SCRATCH_MIN_BYTES..=SCRATCH_MAX_BYTES).contains(&buf.capacity()) {
+        SCRATCH.keep(buf);
     }
 }
+
+/// Quality of the screen image.
+const SCREEN_QUALITY: u8 = 85;
+/// Quality of the thumbnail.
+const THUMB_QUALITY: u8 = 80;
 
 /// Encodes with libjpeg-turbo (SIMD colour conversion, DCT and Huffman coding), 4:2:0 as cameras
 /// do. Only pixels are written: no EXIF, no position, whatever the original carried.
@@ -160,19 +142,11 @@ fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, ProcessError>
             &owned
         }
     };
-    let bad = |e: turbojpeg::Error| ProcessError::NotAnImage(e.to_string());
-    let mut c = turbojpeg::Compressor::new().map_err(bad)?;
-    c.set_quality(i32::from(quality)).map_err(bad)?;
-    c.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(bad)?;
-    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    c.compress_to_vec(turbojpeg::Image {
-        pixels: rgb.as_raw().as_slice(),
-        width: w,
-        pitch: 3 * w,
-        height: h,
-        format: turbojpeg::PixelFormat::RGB,
-    })
-    .map_err(bad)
+    let bad = |e: scanlines::RowsError| ProcessError::NotAnImage(e.to_string());
+    let mut writer =
+        scanlines::JpegWriter::start(rgb.width(), rgb.height(), quality).map_err(bad)?;
+    writer.write(rgb.as_raw()).map_err(bad)?;
+    writer.finish().map_err(bad)
 }
 
 /// Difference hash: 9×8 grayscale, one bit per horizontal neighbour comparison.
@@ -195,48 +169,319 @@ pub fn hash_distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
 
-/// Decodes a large JPEG at a reduced scale with libjpeg-turbo (the IDCT computes only n/8 of
-/// the pixels each way, with SIMD), never below the screen image's size: most of a phone photo's
-/// decoding cost is skipped and no derivative loses detail. `None` for JPEGs too small to scale
-/// and for colour spaces it does not convert (the general decoder takes those).
-fn scaled_jpeg(
+/// Rows of the decoded picture handed over at a time by the decoding thread.
+const BAND_ROWS: usize = 32;
+/// Output rows made by one call of the resizer.
+const SHRINK_BAND_ROWS: u32 = 64;
+
+/// What the decoding thread hands over.
+enum Decoded {
+    /// The decoded picture's size, before any row.
+    Size(u32, u32),
+    /// A band of rows, top to bottom: the buffer and how many whole rows it holds.
+    Rows(Vec<u8>, usize),
+}
+
+/// The smallest n/8 scale whose long edge still covers the screen image, for a JPEG large
+/// enough to decode at a reduced scale (libjpeg-turbo's IDCT then computes only n/8 of the
+/// pixels each way): most of a phone photo's decoding cost is skipped and no derivative loses
+/// detail. (3/8 measured faster than 1/2 for a 4000 px photo: fewer pixels to resize.)
+fn reduced_scale(width: u32, height: u32) -> Option<u32> {
+    let long = width.max(height);
+    if long < SCREEN_EDGE * 2 {
+        return None;
+    }
+    (1..=8).find(|n| u64::from(long) * u64::from(*n) / 8 >= u64::from(SCREEN_EDGE))
+}
+
+/// Size of a picture of `width`×`height` shrunk to `max_edge` on the long side, never enlarged.
+fn fitted(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= max_edge {
+        return (width, height);
+    }
+    let scale = f64::from(max_edge) / f64::from(long);
+    let fit = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    (fit(width), fit(height))
+}
+
+/// The screen image, its JPEG if it was encoded as it was made, and the thumbnail: none of
+/// them oriented yet.
+type Derived = (DynamicImage, Option<Vec<u8>>, DynamicImage);
+
+/// Derives from a large JPEG while it is decoded: one thread runs libjpeg-turbo at the reduced
+/// scale and hands over bands of rows, and this one makes the derivatives from each band as it
+/// arrives (and, with `digest`, hashes the file first). The decoder is the long pole of the
+/// photo path; everything that had to wait for it now runs beside it on the other core. `None`
+/// for JPEGs this decoder does not convert or finds damaged: the general decoder judges those.
+fn derive_while_decoding(
     bytes: &[u8],
     width: u32,
     height: u32,
-) -> Result<Option<DynamicImage>, ProcessError> {
-    if width.max(height) < SCREEN_EDGE * 2 {
-        return Ok(None);
+    eighths: u32,
+    encode_screen: bool,
+    digest: Option<&mut Option<[u8; 32]>>,
+) -> Option<Derived> {
+    std::thread::scope(|s| {
+        let (band_tx, band_rx) = std::sync::mpsc::channel();
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let decoder = s.spawn(move || -> Result<(), scanlines::RowsError> {
+            let mut reader = scanlines::RowReader::start(bytes, eighths, MAX_DECODE_BYTES)?;
+            let (w, h) = (reader.width(), reader.height());
+            if band_tx.send(Decoded::Size(w, h)).is_err() {
+                return Ok(());
+            }
+            let band_len = 3 * w as usize * BAND_ROWS;
+            loop {
+                let mut band = spare_rx.try_recv().unwrap_or_else(|_| vec![0; band_len]);
+                let rows = reader.read(&mut band)?;
+                // A closed channel means the other side gave up: nothing more to do.
+                if rows == 0 || band_tx.send(Decoded::Rows(band, rows)).is_err() {
+                    return Ok(());
+                }
+            }
+        });
+        if let Some(digest) = digest {
+            *digest = Some(Sha256::digest(bytes).into());
+        }
+        let mut derivation: Option<Derivation> = None;
+        for message in band_rx {
+            match message {
+                Decoded::Size(w, h) => {
+                    // The header the general decoder read must be the one libjpeg reads.
+                    let expected = |v: u32| (u64::from(v) * u64::from(eighths)).div_ceil(8);
+                    if u64::from(w) != expected(width) || u64::from(h) != expected(height) {
+                        break;
+                    }
+                    derivation = Some(Derivation::new(w, h, encode_screen));
+                }
+                Decoded::Rows(band, rows) => {
+                    let Some(d) = derivation.as_mut() else { break };
+                    let Some(rows) = band.get(..rows * 3 * d.screen.width as usize) else {
+                        break;
+                    };
+                    if !d.push(rows) {
+                        break;
+                    }
+                    // The decoder reuses the buffer; if it has stopped, it is simply dropped.
+                    let _ = spare_tx.send(band);
+                }
+            }
+        }
+        let decoded = decoder
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let derivation = derivation?;
+        match decoded {
+            Ok(()) => derivation.finish(),
+            Err(e) => {
+                tracing::debug!(error = %e, "the scanline reader gave up; the general decoder judges");
+                derivation.discard();
+                None
+            }
+        }
+    })
+}
+
+/// The derivatives made from a picture's rows, top to bottom, as they arrive: the screen image
+/// band by band, its JPEG from each finished band (when asked for), and the thumbnail from the
+/// screen image's bands.
+struct Derivation {
+    screen: BandShrinker,
+    thumb: BandShrinker,
+    /// The screen JPEG, encoded band by band (when asked for, and while it works).
+    writer: Option<scanlines::JpegWriter>,
+}
+
+impl Derivation {
+    fn new(width: u32, height: u32, encode_screen: bool) -> Self {
+        let screen = BandShrinker::new(width, height, SCREEN_EDGE);
+        let thumb = BandShrinker::new(screen.out_width, screen.out_height, THUMB_EDGE);
+        let writer = encode_screen
+            .then(|| {
+                scanlines::JpegWriter::start(screen.out_width, screen.out_height, SCREEN_QUALITY)
+                    .ok()
+            })
+            .flatten();
+        Derivation {
+            screen,
+            thumb,
+            writer,
+        }
     }
-    let bad = |e: turbojpeg::Error| ProcessError::NotAnImage(e.to_string());
-    let mut d = turbojpeg::Decompressor::new().map_err(bad)?;
-    let header = d.read_header(bytes).map_err(bad)?;
-    if header.width != width as usize || header.height != height as usize {
-        return Ok(None);
+
+    /// Takes the next whole rows. False when they overflow the picture or the resizer refuses.
+    fn push(&mut self, rows: &[u8]) -> bool {
+        let Some(made) = self.screen.push(rows) else {
+            return false;
+        };
+        if made.is_empty() {
+            return true;
+        }
+        let screen_rows = self.screen.out_rows(made);
+        if let Some(writer) = self.writer.as_mut()
+            && writer.write(screen_rows).is_err()
+        {
+            // The screen image is encoded whole instead.
+            self.writer = None;
+        }
+        self.thumb.push(screen_rows).is_some()
     }
-    // The smallest n/8 whose long edge still covers the screen image.
-    let long = width.max(height) as usize;
-    // (3/8 measured faster than 1/2 here: fewer pixels to upsample and resize.)
-    let n = (1..=8)
-        .find(|n| long * n / 8 >= SCREEN_EDGE as usize)
-        .unwrap_or(8);
-    let factor = turbojpeg::ScalingFactor::new(n, 8);
-    let scaled = header.scaled(factor);
-    d.set_scaling_factor(factor).map_err(bad)?;
-    // The derivatives are small and re-encoded: fast chroma upsampling costs nothing visible.
-    d.set_fast_upsample(true).map_err(bad)?;
-    let (w, h) = (scaled.width, scaled.height);
-    let mut image = turbojpeg::Image {
-        pixels: scratch(3 * w * h),
-        width: w,
-        pitch: 3 * w,
-        height: h,
-        format: turbojpeg::PixelFormat::RGB,
-    };
-    if d.decompress(bytes, image.as_deref_mut()).is_err() {
-        // CMYK and other rare variants: let the general decoder judge them.
-        return Ok(None);
+
+    /// The derivatives, once every row has arrived.
+    fn finish(mut self) -> Option<Derived> {
+        if !self.screen.is_complete() || !self.thumb.is_complete() {
+            self.discard();
+            return None;
+        }
+        let jpeg = self.writer.take().and_then(|w| w.finish().ok());
+        Some((self.screen.into_image()?, jpeg, self.thumb.into_image()?))
     }
-    Ok(image::RgbImage::from_raw(w as u32, h as u32, image.pixels).map(DynamicImage::ImageRgb8))
+
+    /// Gives the buffers back for the next photo.
+    fn discard(self) {
+        self.screen.discard();
+        self.thumb.discard();
+    }
+}
+
+/// A picture shrunk to fit a long edge while its rows arrive top to bottom: each band of the
+/// output is made as soon as the source rows it needs are there, and is exactly what a resize
+/// of the whole picture makes of those rows (the resizer places each output row by the crop's
+/// position in the picture and reaches into the rows around the crop).
+struct BandShrinker {
+    source: Vec<u8>,
+    width: u32,
+    height: u32,
+    /// Rows of `source` filled so far.
+    ready: u32,
+    out: Vec<u8>,
+    out_width: u32,
+    out_height: u32,
+    /// Rows of `out` made so far.
+    made: u32,
+    /// None when the picture is no larger than the edge: its rows are the output's.
+    resizer: Option<fast_image_resize::Resizer>,
+}
+
+impl BandShrinker {
+    fn new(width: u32, height: u32, max_edge: u32) -> Self {
+        let (out_width, out_height) = fitted(width, height, max_edge);
+        let unchanged = (out_width, out_height) == (width, height);
+        BandShrinker {
+            source: scratch(3 * width as usize * height as usize),
+            width,
+            height,
+            ready: 0,
+            out: if unchanged {
+                Vec::new()
+            } else {
+                scratch(3 * out_width as usize * out_height as usize)
+            },
+            out_width,
+            out_height,
+            made: 0,
+            resizer: (!unchanged).then(|| RESIZERS.take(|_| true).unwrap_or_default()),
+        }
+    }
+
+    /// Takes the next whole rows and makes every output row they complete: the range of output
+    /// rows made. None when the rows overflow the picture or the resizer refuses.
+    fn push(&mut self, rows: &[u8]) -> Option<std::ops::Range<u32>> {
+        let row_len = 3 * self.width as usize;
+        let count = rows.len().checked_div(row_len)?;
+        let at = self.ready as usize * row_len;
+        self.source
+            .get_mut(at..at + rows.len())?
+            .copy_from_slice(rows);
+        self.ready += u32::try_from(count).ok()?;
+        let first = self.made;
+        if self.resizer.is_none() {
+            self.made = self.ready;
+            return Some(first..self.made);
+        }
+        let scale = f64::from(self.height) / f64::from(self.out_height);
+        while self.made < self.out_height {
+            let to = (self.made + SHRINK_BAND_ROWS).min(self.out_height);
+            // The bilinear filter reaches one output row's worth of source rows each way.
+            let needed = ((f64::from(to + 1) * scale).ceil() as u32 + 1).min(self.height);
+            if self.ready < needed {
+                break;
+            }
+            self.shrink_band(self.made, to, scale)?;
+            self.made = to;
+        }
+        Some(first..self.made)
+    }
+
+    fn shrink_band(&mut self, from: u32, to: u32, scale: f64) -> Option<()> {
+        use fast_image_resize::{PixelType, images};
+        let row_len = 3 * self.width as usize;
+        let source = images::ImageRef::new(
+            self.width,
+            self.ready,
+            &self.source[..self.ready as usize * row_len],
+            PixelType::U8x3,
+        )
+        .ok()?;
+        let out_row_len = 3 * self.out_width as usize;
+        let mut band = images::Image::from_slice_u8(
+            self.out_width,
+            to - from,
+            &mut self.out[from as usize * out_row_len..to as usize * out_row_len],
+            PixelType::U8x3,
+        )
+        .ok()?;
+        let top = f64::from(from) * scale;
+        let bottom = (f64::from(to) * scale).min(f64::from(self.ready));
+        let options = fast_image_resize::ResizeOptions::new()
+            .resize_alg(fast_image_resize::ResizeAlg::Convolution(
+                fast_image_resize::FilterType::Bilinear,
+            ))
+            .crop(0.0, top, f64::from(self.width), bottom - top);
+        self.resizer
+            .as_mut()?
+            .resize(&source, &mut band, &options)
+            .ok()
+    }
+
+    /// The bytes of output rows `rows`.
+    fn out_rows(&self, rows: std::ops::Range<u32>) -> &[u8] {
+        let row_len = 3 * self.out_width as usize;
+        let pixels = if self.resizer.is_some() {
+            &self.out
+        } else {
+            &self.source
+        };
+        &pixels[rows.start as usize * row_len..rows.end as usize * row_len]
+    }
+
+    fn is_complete(&self) -> bool {
+        self.ready == self.height && self.made == self.out_height
+    }
+
+    /// The output picture, keeping the other buffer for the next photo.
+    fn into_image(self) -> Option<DynamicImage> {
+        let pixels = match self.resizer {
+            Some(resizer) => {
+                RESIZERS.keep(resizer);
+                recycle_buffer(self.source);
+                self.out
+            }
+            None => self.source,
+        };
+        image::RgbImage::from_raw(self.out_width, self.out_height, pixels)
+            .map(DynamicImage::ImageRgb8)
+    }
+
+    /// Gives the buffers back for the next photo.
+    fn discard(self) {
+        recycle_buffer(self.source);
+        recycle_buffer(self.out);
+        if let Some(resizer) = self.resizer {
+            RESIZERS.keep(resizer);
+        }
+    }
 }
 
 fn ends_with_eoi(bytes: &[u8]) -> bool {
@@ -247,18 +492,41 @@ fn ends_with_eoi(bytes: &[u8]) -> bool {
 /// Decodes, orients and derives. Dimensions are checked from the header before any pixel is
 /// decoded, so a 60000×60000 declaration costs nothing.
 pub fn process(bytes: &[u8], orientation: u16) -> Result<Processed, ProcessError> {
+    process_hashing(bytes, orientation, None)
+}
+
+/// [`process`] with the file's SHA-256, computed beside the decoder when the photo is decoded
+/// a band at a time (and after it otherwise): the digest, and what `process` made of the bytes.
+pub fn hash_and_process(
+    bytes: &[u8],
+    orientation: u16,
+) -> ([u8; 32], Result<Processed, ProcessError>) {
+    let mut digest = None;
+    let processed = process_hashing(bytes, orientation, Some(&mut digest));
+    let digest = digest.unwrap_or_else(|| Sha256::digest(bytes).into());
+    (digest, processed)
+}
+
+/// [`process`], filling `digest` with the file's SHA-256 if it finds a free moment for it.
+fn process_hashing(
+    bytes: &[u8],
+    orientation: u16,
+    digest: Option<&mut Option<[u8; 32]>>,
+) -> Result<Processed, ProcessError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    let format = reader.format();
     if !matches!(
-        reader.format(),
+        format,
         Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)
     ) {
         return Err(ProcessError::NotAnImage(
             "only JPEG and PNG photos are accepted".into(),
         ));
     }
-    if reader.format() == Some(image::ImageFormat::Jpeg) && !ends_with_eoi(bytes) {
+    let is_jpeg = format == Some(image::ImageFormat::Jpeg);
+    if is_jpeg && !ends_with_eoi(bytes) {
         // Decoders fill a cut-off JPEG with grey; as evidence it is damaged, not a photo.
         return Err(ProcessError::NotAnImage(
             "truncated JPEG: no end-of-image marker".into(),
@@ -271,8 +539,15 @@ pub fn process(bytes: &[u8], orientation: u16) -> Result<Processed, ProcessError
     if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
         return Err(ProcessError::TooLarge { width, height });
     }
-    let img = match scaled_jpeg(bytes, width, height)? {
-        Some(img) => img,
+    // Without a rotation or flip to apply, the screen JPEG can be encoded as its rows are made.
+    let encode_while_decoding = orientation <= 1;
+    let streamed = reduced_scale(width, height)
+        .filter(|_| is_jpeg)
+        .and_then(|eighths| {
+            derive_while_decoding(bytes, width, height, eighths, encode_while_decoding, digest)
+        });
+    let (screen_src, screen_jpeg, thumb_src) = match streamed {
+        Some(derived) => derived,
         None => {
             let mut limits = Limits::default();
             limits.max_alloc = Some(MAX_DECODE_BYTES);
@@ -281,28 +556,53 @@ pub fn process(bytes: &[u8], orientation: u16) -> Result<Processed, ProcessError
             decoder
                 .set_limits(limits)
                 .map_err(|_| ProcessError::TooLarge { width, height })?;
-            DynamicImage::from_decoder(decoder)
-                .map_err(|e| ProcessError::NotAnImage(e.to_string()))?
+            let img = DynamicImage::from_decoder(decoder)
+                .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+            // Other pixel types (grey, alpha, 16-bit PNGs) become 8-bit RGB, as a JPEG holds.
+            let rgb = match img {
+                DynamicImage::ImageRgb8(rgb) => rgb,
+                other => other.to_rgb8(),
+            };
+            let mut derivation = Derivation::new(rgb.width(), rgb.height(), false);
+            let pushed = derivation.push(rgb.as_raw());
+            recycle_buffer(rgb.into_raw());
+            let derived = if pushed {
+                derivation.finish()
+            } else {
+                derivation.discard();
+                None
+            };
+            derived
+                .ok_or_else(|| ProcessError::NotAnImage("could not shrink the picture".into()))?
         }
     };
-    // One decode; the screen image is made first and the thumbnail from it (cheaper, same look).
-    let screen_src = shrink(&img, SCREEN_EDGE);
-    recycle(img);
     let screen_img = orient(screen_src, orientation);
+    let thumb_img = orient(thumb_src, orientation);
     let (w, h) = match orientation {
         5..=8 => (height, width),
         _ => (width, height),
     };
-    let thumb_img = shrink(&screen_img, THUMB_EDGE);
-    let processed = Processed {
-        width: w,
-        height: h,
-        thumb: encode_jpeg(&thumb_img, 80)?,
-        screen: encode_jpeg(&screen_img, 85)?,
-        dhash: dhash(&thumb_img),
+    let dhash = dhash(&thumb_img);
+    // A screen JPEG not encoded while decoding is encoded on another core beside the thumbnail.
+    let (screen, thumb) = match screen_jpeg {
+        Some(jpeg) => (Ok(jpeg), encode_jpeg(&thumb_img, THUMB_QUALITY)),
+        None => std::thread::scope(|s| {
+            let screen = s.spawn(|| encode_jpeg(&screen_img, SCREEN_QUALITY));
+            let thumb = encode_jpeg(&thumb_img, THUMB_QUALITY);
+            let screen = screen
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (screen, thumb)
+        }),
     };
     recycle(screen_img);
-    Ok(processed)
+    Ok(Processed {
+        width: w,
+        height: h,
+        thumb: thumb?,
+        screen: screen?,
+        dhash,
+    })
 }
 
 #[cfg(test)]
@@ -325,6 +625,60 @@ mod tests {
             "no metadata in derivatives"
         );
         assert!(crate::exif::read(&p.screen).unwrap().is_none());
+    }
+
+    /// One resize of a whole picture, as the derivatives were made before they were made in
+    /// bands.
+    fn resized_whole(img: &DynamicImage, width: u32, height: u32) -> DynamicImage {
+        let mut out = DynamicImage::new_rgb8(width, height);
+        let options = fast_image_resize::ResizeOptions::new().resize_alg(
+            fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::Bilinear),
+        );
+        fast_image_resize::Resizer::new()
+            .resize(img, &mut out, &options)
+            .unwrap();
+        out
+    }
+
+    fn worst_difference(a: &DynamicImage, b: &DynamicImage) -> u8 {
+        assert_eq!((a.width(), a.height()), (b.width(), b.height()));
+        let pairs = a.as_bytes().iter().zip(b.as_bytes());
+        pairs.map(|(x, y)| x.abs_diff(*y)).max().unwrap()
+    }
+
+    #[test]
+    fn derivatives_made_band_by_band_are_the_whole_picture_resizes() {
+        let bytes = fixture("phone-4000x2500-gps.jpg");
+        let eighths = reduced_scale(4000, 2500).unwrap();
+        assert_eq!(eighths, 3);
+        let (screen, jpeg, thumb) =
+            derive_while_decoding(&bytes, 4000, 2500, eighths, true, None).unwrap();
+        assert_eq!(
+            jpeg.unwrap(),
+            encode_jpeg(&screen, SCREEN_QUALITY).unwrap(),
+            "the screen JPEG written band by band is the one written whole"
+        );
+        // The same decode whole, then one resize of the whole picture.
+        let mut reader = scanlines::RowReader::start(&bytes, eighths, MAX_DECODE_BYTES).unwrap();
+        let (w, h) = (reader.width(), reader.height());
+        let mut pixels = vec![0u8; 3 * w as usize * h as usize];
+        assert_eq!(reader.read(&mut pixels).unwrap(), h as usize);
+        let decoded = DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, pixels).unwrap());
+        let whole_screen = resized_whole(&decoded, 1280, 800);
+        assert!(worst_difference(&screen, &whole_screen) <= 1);
+        let whole_thumb = resized_whole(&whole_screen, 320, 200);
+        assert!(worst_difference(&thumb, &whole_thumb) <= 1);
+    }
+
+    #[test]
+    fn hashes_beside_processing() {
+        let bytes = fixture("autumn-2560x1600.jpg");
+        let (digest, processed) = hash_and_process(&bytes, 1);
+        assert_eq!(digest, <[u8; 32]>::from(Sha256::digest(&bytes)));
+        assert!(processed.is_ok());
+        let (digest, processed) = hash_and_process(b"plain text", 1);
+        assert_eq!(digest, <[u8; 32]>::from(Sha256::digest(b"plain text")));
+        assert!(processed.is_err());
     }
 
     #[test]
