@@ -170,9 +170,9 @@ pub fn hash_distance(a: u64, b: u64) -> u32 {
 }
 
 /// Rows of the decoded picture handed over at a time by the decoding thread.
-const BAND_ROWS: usize = 32;
+const BAND_ROWS: usize = 16;
 /// Output rows made by one call of the resizer.
-const SHRINK_BAND_ROWS: u32 = 64;
+const SHRINK_BAND_ROWS: u32 = 32;
 
 /// What the decoding thread hands over.
 enum Decoded {
@@ -225,7 +225,39 @@ fn derive_while_decoding(
     std::thread::scope(|s| {
         let (band_tx, band_rx) = std::sync::mpsc::channel();
         let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let decoder = s.spawn(move || -> Result<(), scanlines::RowsError> {
+        let deriver = s.spawn(move || {
+            if let Some(digest) = digest {
+                *digest = Some(Sha256::digest(bytes).into());
+            }
+            let mut derivation: Option<Derivation> = None;
+            for message in band_rx {
+                match message {
+                    Decoded::Size(w, h) => {
+                        // The header the general decoder read must be the one libjpeg reads.
+                        let expected = |v: u32| (u64::from(v) * u64::from(eighths)).div_ceil(8);
+                        if u64::from(w) != expected(width) || u64::from(h) != expected(height) {
+                            break;
+                        }
+                        derivation = Some(Derivation::new(w, h, encode_screen));
+                    }
+                    Decoded::Rows(band, rows) => {
+                        let Some(d) = derivation.as_mut() else { break };
+                        let Some(rows) = band.get(..rows * 3 * d.screen.width as usize) else {
+                            break;
+                        };
+                        if !d.push(rows) {
+                            break;
+                        }
+                        // The decoder reuses the buffer; if it has stopped, it is simply dropped.
+                        let _ = spare_tx.send(band);
+                    }
+                }
+            }
+            derivation
+        });
+        // The decoder runs on this thread: it starts at once, whereas a new thread can wait a
+        // moment for a core, and the deriver has time to spare.
+        let decoded = (|| -> Result<(), scanlines::RowsError> {
             let mut reader = scanlines::RowReader::start(bytes, eighths, MAX_DECODE_BYTES)?;
             let (w, h) = (reader.width(), reader.height());
             if band_tx.send(Decoded::Size(w, h)).is_err() {
@@ -235,43 +267,16 @@ fn derive_while_decoding(
             loop {
                 let mut band = spare_rx.try_recv().unwrap_or_else(|_| vec![0; band_len]);
                 let rows = reader.read(&mut band)?;
-                // A closed channel means the other side gave up: nothing more to do.
+                // A closed channel means the deriver gave up: nothing more to do.
                 if rows == 0 || band_tx.send(Decoded::Rows(band, rows)).is_err() {
                     return Ok(());
                 }
             }
-        });
-        if let Some(digest) = digest {
-            *digest = Some(Sha256::digest(bytes).into());
-        }
-        let mut derivation: Option<Derivation> = None;
-        for message in band_rx {
-            match message {
-                Decoded::Size(w, h) => {
-                    // The header the general decoder read must be the one libjpeg reads.
-                    let expected = |v: u32| (u64::from(v) * u64::from(eighths)).div_ceil(8);
-                    if u64::from(w) != expected(width) || u64::from(h) != expected(height) {
-                        break;
-                    }
-                    derivation = Some(Derivation::new(w, h, encode_screen));
-                }
-                Decoded::Rows(band, rows) => {
-                    let Some(d) = derivation.as_mut() else { break };
-                    let Some(rows) = band.get(..rows * 3 * d.screen.width as usize) else {
-                        break;
-                    };
-                    if !d.push(rows) {
-                        break;
-                    }
-                    // The decoder reuses the buffer; if it has stopped, it is simply dropped.
-                    let _ = spare_tx.send(band);
-                }
-            }
-        }
-        let decoded = decoder
+        })();
+        drop(band_tx);
+        let derivation = deriver
             .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        let derivation = derivation?;
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
         match decoded {
             Ok(()) => derivation.finish(),
             Err(e) => {
@@ -484,6 +489,23 @@ impl BandShrinker {
     }
 }
 
+/// A JPEG's width and height from its header, parsed in Rust before any C code sees the file.
+fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), ProcessError> {
+    // Up to JPEG's own limit, so that an oversized declaration is refused as too large.
+    let options = zune_core::options::DecoderOptions::default()
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX));
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(Cursor::new(bytes), options);
+    decoder
+        .decode_headers()
+        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    let (width, height) = decoder
+        .dimensions()
+        .ok_or_else(|| ProcessError::NotAnImage("JPEG without a frame header".into()))?;
+    let size = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok((size(width), size(height)))
+}
+
 fn ends_with_eoi(bytes: &[u8]) -> bool {
     let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
     end >= 2 && bytes[end - 2..end] == [0xFF, 0xD9]
@@ -532,10 +554,19 @@ fn process_hashing(
             "truncated JPEG: no end-of-image marker".into(),
         ));
     }
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
-    let (width, height) = decoder.dimensions();
+    // A JPEG's size is read in place (its decoder comes later, if at all); a PNG's decoder reads
+    // its header from the start.
+    let mut png_decoder = None;
+    let (width, height) = if is_jpeg {
+        jpeg_dimensions(bytes)?
+    } else {
+        let decoder = reader
+            .into_decoder()
+            .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+        let dimensions = decoder.dimensions();
+        png_decoder = Some(decoder);
+        dimensions
+    };
     if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
         return Err(ProcessError::TooLarge { width, height });
     }
@@ -553,11 +584,21 @@ fn process_hashing(
             limits.max_alloc = Some(MAX_DECODE_BYTES);
             limits.max_image_width = Some(20_000);
             limits.max_image_height = Some(20_000);
-            decoder
-                .set_limits(limits)
-                .map_err(|_| ProcessError::TooLarge { width, height })?;
-            let img = DynamicImage::from_decoder(decoder)
-                .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+            let not_an_image = |e: image::ImageError| ProcessError::NotAnImage(e.to_string());
+            let img = match png_decoder {
+                Some(mut decoder) => {
+                    decoder
+                        .set_limits(limits)
+                        .map_err(|_| ProcessError::TooLarge { width, height })?;
+                    DynamicImage::from_decoder(decoder).map_err(not_an_image)?
+                }
+                None => {
+                    let mut reader = ImageReader::new(Cursor::new(bytes));
+                    reader.set_format(image::ImageFormat::Jpeg);
+                    reader.limits(limits);
+                    reader.decode().map_err(not_an_image)?
+                }
+            };
             // Other pixel types (grey, alpha, 16-bit PNGs) become 8-bit RGB, as a JPEG holds.
             let rgb = match img {
                 DynamicImage::ImageRgb8(rgb) => rgb,

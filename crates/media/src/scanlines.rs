@@ -216,6 +216,10 @@ impl JpegWriter {
     }
 }
 
+// SAFETY: a libjpeg compressor has no tie to the thread that made it (no thread-local state);
+// it is used through `&mut self`, so by one thread at a time, wherever it was moved.
+unsafe impl Send for JpegWriter {}
+
 impl Drop for JpegWriter {
     fn drop(&mut self) {
         // SAFETY: the writer is live and freed once.
