@@ -1,8 +1,8 @@
 /*
- * Reads a JPEG band of rows at a time, at a reduced scale, through libjpeg-turbo's scanline API.
- * The TurboJPEG API that the rest of the media crate uses decodes only whole pictures; reading
- * rows as they are decoded lets the caller shrink them on another core while the decoder (the
- * long pole of the photo path) keeps going. See scanlines.rs for the Rust side.
+ * Reads a JPEG a band of rows at a time at a reduced scale, and writes one a band of rows at a
+ * time, through libjpeg-turbo's scanline API (its TurboJPEG API takes whole pictures only). Rows
+ * handed over as they are decoded let the caller shrink and encode them on another core while the
+ * decoder, the long pole of the photo path, keeps going. See scanlines.rs for the Rust side.
  *
  * libjpeg reports errors by calling error_exit, which must not return: it longjmps back to the
  * setjmp in the same C function that called into libjpeg, so a jump never crosses a Rust frame.
