@@ -1,5 +1,6 @@
 //! Decoding a photo once, with limits, applying its orientation, and making the derivatives and
-//! the perceptual hash from that one decode. Runs on a blocking thread (the caller's job).
+//! the perceptual hash from that one decode. Runs on a blocking thread (the caller's job), and
+//! borrows a second one while a large JPEG is decoded: see `derive_while_decoding`.
 
 use crate::scanlines;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, imageops::FilterType};
@@ -209,11 +210,12 @@ fn fitted(width: u32, height: u32, max_edge: u32) -> (u32, u32) {
 /// them oriented yet.
 type Derived = (DynamicImage, Option<Vec<u8>>, DynamicImage);
 
-/// Derives from a large JPEG while it is decoded: one thread runs libjpeg-turbo at the reduced
-/// scale and hands over bands of rows, and this one makes the derivatives from each band as it
-/// arrives (and, with `digest`, hashes the file first). The decoder is the long pole of the
-/// photo path; everything that had to wait for it now runs beside it on the other core. `None`
-/// for JPEGs this decoder does not convert or finds damaged: the general decoder judges those.
+/// Derives from a large JPEG while it is decoded: this thread runs libjpeg-turbo at the reduced
+/// scale and hands over bands of rows, and a scoped thread (the deriver) makes the derivatives
+/// from each band as it arrives (with `digest`, it hashes the file first). The decoder is the
+/// long pole of the photo path; everything that had to wait for it now runs beside it on the
+/// other core. `None` for JPEGs this decoder does not convert or finds damaged: the general
+/// decoder judges those.
 fn derive_while_decoding(
     bytes: &[u8],
     width: u32,
@@ -233,7 +235,7 @@ fn derive_while_decoding(
             for message in band_rx {
                 match message {
                     Decoded::Size(w, h) => {
-                        // The header the general decoder read must be the one libjpeg reads.
+                        // The header read in Rust must be the one libjpeg reads.
                         let expected = |v: u32| (u64::from(v) * u64::from(eighths)).div_ceil(8);
                         if u64::from(w) != expected(width) || u64::from(h) != expected(height) {
                             break;
