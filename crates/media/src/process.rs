@@ -172,6 +172,8 @@ pub fn hash_distance(a: u64, b: u64) -> u32 {
 
 /// Rows of the decoded picture handed over at a time by the decoding thread.
 const BAND_ROWS: usize = 16;
+/// Bands the decoder may be ahead of the deriver.
+const QUEUED_BANDS: usize = 16;
 /// Output rows made by one call of the resizer.
 const SHRINK_BAND_ROWS: u32 = 32;
 
@@ -225,7 +227,8 @@ fn derive_while_decoding(
     digest: Option<&mut Option<[u8; 32]>>,
 ) -> Option<Derived> {
     std::thread::scope(|s| {
-        let (band_tx, band_rx) = std::sync::mpsc::channel();
+        // Bounded: if the deriver falls behind, the decoder waits rather than piling up rows.
+        let (band_tx, band_rx) = std::sync::mpsc::sync_channel(QUEUED_BANDS);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let deriver = s.spawn(move || {
             if let Some(digest) = digest {
@@ -260,7 +263,8 @@ fn derive_while_decoding(
         // The decoder runs on this thread: it starts at once, whereas a new thread can wait a
         // moment for a core, and the deriver has time to spare.
         let decoded = (|| -> Result<(), scanlines::RowsError> {
-            let mut reader = scanlines::RowReader::start(bytes, eighths, MAX_DECODE_BYTES)?;
+            let mut reader =
+                scanlines::RowReader::start(bytes, (width, height), eighths, MAX_DECODE_BYTES)?;
             let (w, h) = (reader.width(), reader.height());
             if band_tx.send(Decoded::Size(w, h)).is_err() {
                 return Ok(());
@@ -353,9 +357,10 @@ impl Derivation {
 }
 
 /// A picture shrunk to fit a long edge while its rows arrive top to bottom: each band of the
-/// output is made as soon as the source rows it needs are there, and is exactly what a resize
-/// of the whole picture makes of those rows (the resizer places each output row by the crop's
-/// position in the picture and reaches into the rows around the crop).
+/// output is made as soon as the source rows it needs are there, and is what a resize of the
+/// whole picture makes of those rows, within one level (the resizer places each output row by
+/// the crop's position in the picture and reaches into the rows around the crop; only its
+/// fixed-point precision, chosen per call, may differ).
 struct BandShrinker {
     source: Vec<u8>,
     width: u32,
@@ -397,6 +402,9 @@ impl BandShrinker {
     fn push(&mut self, rows: &[u8]) -> Option<std::ops::Range<u32>> {
         let row_len = 3 * self.width as usize;
         let count = rows.len().checked_div(row_len)?;
+        if count * row_len != rows.len() {
+            return None;
+        }
         let at = self.ready as usize * row_len;
         self.source
             .get_mut(at..at + rows.len())?
@@ -702,7 +710,8 @@ mod tests {
             "the screen JPEG written band by band is the one written whole"
         );
         // The same decode whole, then one resize of the whole picture.
-        let mut reader = scanlines::RowReader::start(&bytes, eighths, MAX_DECODE_BYTES).unwrap();
+        let mut reader =
+            scanlines::RowReader::start(&bytes, (4000, 2500), eighths, MAX_DECODE_BYTES).unwrap();
         let (w, h) = (reader.width(), reader.height());
         let mut pixels = vec![0u8; 3 * w as usize * h as usize];
         assert_eq!(reader.read(&mut pixels).unwrap(), h as usize);

@@ -52,7 +52,8 @@ static void fc_count_scans(j_common_ptr cinfo) {
   }
 }
 
-/* A reader, or NULL when out of memory. */
+/* A reader, or NULL when out of memory (or when this file was compiled against another
+ * libjpeg's headers: jpeg_create_decompress checks the version and the struct's size). */
 struct fc_rows *fc_rows_new(void) {
   /* volatile: read again after a longjmp. */
   struct fc_rows *volatile r = calloc(1, sizeof *r);
@@ -71,14 +72,18 @@ struct fc_rows *fc_rows_new(void) {
   return r;
 }
 
-/* Reads the header and starts decoding at scale_num/8 into 8-bit RGB, with at most max_memory
- * bytes for libjpeg's whole-picture buffers (progressive files). 0 when started; 1 for a picture
- * this path does not convert (CMYK, YCCK); -1 on an error, described by fc_rows_message. */
+/* Reads the header and, if it declares the full size the caller expects (read beforehand by a
+ * parser the caller trusts), starts decoding at scale_num/8 into 8-bit RGB, with at most
+ * max_memory bytes for libjpeg's whole-picture buffers (progressive files). 0 when started; 1 for
+ * a picture this path does not convert (CMYK, YCCK) or another size; -1 on an error, described
+ * by fc_rows_message. */
 int fc_rows_start(struct fc_rows *r, const unsigned char *data, unsigned long size,
-                  unsigned scale_num, long max_memory, unsigned *width, unsigned *height) {
+                  unsigned expect_width, unsigned expect_height, unsigned scale_num,
+                  long max_memory, unsigned *width, unsigned *height) {
   if (setjmp(r->error.jump)) return -1;
   jpeg_mem_src(&r->cinfo, data, size);
   jpeg_read_header(&r->cinfo, TRUE);
+  if (r->cinfo.image_width != expect_width || r->cinfo.image_height != expect_height) return 1;
   if (r->cinfo.jpeg_color_space == JCS_CMYK || r->cinfo.jpeg_color_space == JCS_YCCK) return 1;
   r->cinfo.mem->max_memory_to_use = max_memory;
   r->cinfo.out_color_space = JCS_RGB;
@@ -161,7 +166,7 @@ static void fc_dest_term(j_compress_ptr cinfo) {
   w->size = w->capacity - w->dest.free_in_buffer;
 }
 
-/* A writer, or NULL when out of memory. */
+/* A writer, or NULL when out of memory (or compiled against another libjpeg's headers). */
 struct fc_out *fc_out_new(void) {
   struct fc_out *volatile w = calloc(1, sizeof *w);
   if (w == NULL) return NULL;

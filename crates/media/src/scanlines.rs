@@ -29,6 +29,8 @@ unsafe extern "C" {
         r: *mut RawRows,
         data: *const u8,
         size: c_ulong,
+        expect_width: c_uint,
+        expect_height: c_uint,
         scale_num: c_uint,
         max_memory: c_long,
         width: *mut c_uint,
@@ -48,8 +50,9 @@ unsafe extern "C" {
 /// Why rows could not be read.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RowsError {
-    /// A JPEG this reader does not convert to RGB (CMYK, YCCK).
-    #[error("a colour space the scanline reader does not convert")]
+    /// A JPEG this reader does not convert to RGB (CMYK, YCCK), or whose header declares
+    /// another size than the caller read.
+    #[error("a colour space the scanline reader does not convert, or an unexpected size")]
     Unsupported,
     /// libjpeg's account of a damaged or hostile file.
     #[error("{0}")]
@@ -62,24 +65,33 @@ pub(crate) struct RowReader<'a> {
     raw: NonNull<RawRows>,
     width: u32,
     height: u32,
+    /// After an error libjpeg's state is undefined: nothing more is asked of it.
+    failed: bool,
     _bytes: PhantomData<&'a [u8]>,
 }
 
+/// What a null from the shim's constructors means.
+const NOT_STARTED: &str =
+    "libjpeg could not start (out of memory, or the shim was built against other headers)";
+
 impl<'a> RowReader<'a> {
-    /// Reads the header and starts decoding at `scale_eighths`/8 of the full size, with at most
-    /// `max_memory` bytes for libjpeg's whole-picture buffers.
+    /// Reads the header and, if it declares `expected` (width and height, as read beforehand in
+    /// Rust), starts decoding at `scale_eighths`/8 of the full size, with at most `max_memory`
+    /// bytes for libjpeg's whole-picture buffers.
     pub(crate) fn start(
         bytes: &'a [u8],
+        expected: (u32, u32),
         scale_eighths: u32,
         max_memory: u64,
     ) -> Result<Self, RowsError> {
         // SAFETY: no arguments; a null result is handled.
         let raw = NonNull::new(unsafe { fc_rows_new() })
-            .ok_or_else(|| RowsError::Damaged("out of memory".into()))?;
+            .ok_or_else(|| RowsError::Damaged(NOT_STARTED.into()))?;
         let mut reader = RowReader {
             raw,
             width: 0,
             height: 0,
+            failed: false,
             _bytes: PhantomData,
         };
         let (mut width, mut height) = (0, 0);
@@ -90,6 +102,8 @@ impl<'a> RowReader<'a> {
                 raw.as_ptr(),
                 bytes.as_ptr(),
                 bytes.len() as c_ulong,
+                expected.0,
+                expected.1,
                 scale_eighths.clamp(1, 8),
                 c_long::try_from(max_memory).unwrap_or(c_long::MAX),
                 &raw mut width,
@@ -117,15 +131,25 @@ impl<'a> RowReader<'a> {
         self.height
     }
 
-    /// Decodes the next rows into `out` (whole rows of `3 × width` bytes, as many as fit).
-    /// Returns how many were written: fewer than fit only at the end of the picture.
+    /// Decodes the next rows into `out` (whole rows of `3 × width` bytes, as many as fit, at
+    /// least one). Returns how many were written: fewer than fit only at the end of the picture,
+    /// none after it.
     pub(crate) fn read(&mut self, out: &mut [u8]) -> Result<usize, RowsError> {
+        if self.failed {
+            return Err(RowsError::Damaged("the decoder already failed".into()));
+        }
         let pitch = 3 * self.width as usize;
         let rows = out.len().checked_div(pitch).unwrap_or(0);
+        if rows == 0 {
+            return Err(RowsError::Damaged("a buffer smaller than one row".into()));
+        }
         let rows = c_uint::try_from(rows).unwrap_or(c_uint::MAX);
         // SAFETY: `out` holds `rows` rows of `pitch` bytes, and the shim writes no more.
         let got = unsafe { fc_rows_read(self.raw.as_ptr(), out.as_mut_ptr(), pitch, rows) };
-        usize::try_from(got).map_err(|_| self.failure())
+        usize::try_from(got).map_err(|_| {
+            self.failed = true;
+            self.failure()
+        })
     }
 
     fn failure(&self) -> RowsError {
@@ -150,6 +174,8 @@ pub(crate) struct JpegWriter {
     width: u32,
     height: u32,
     written: u32,
+    /// After an error libjpeg's state is undefined: nothing more is asked of it.
+    failed: bool,
 }
 
 impl JpegWriter {
@@ -157,12 +183,13 @@ impl JpegWriter {
     pub(crate) fn start(width: u32, height: u32, quality: u8) -> Result<Self, RowsError> {
         // SAFETY: no arguments; a null result is handled.
         let raw = NonNull::new(unsafe { fc_out_new() })
-            .ok_or_else(|| RowsError::Damaged("out of memory".into()))?;
+            .ok_or_else(|| RowsError::Damaged(NOT_STARTED.into()))?;
         let writer = JpegWriter {
             raw,
             width,
             height,
             written: 0,
+            failed: false,
         };
         // SAFETY: `raw` is a live writer.
         let started = unsafe { fc_out_start(raw.as_ptr(), width, height, c_int::from(quality)) };
@@ -174,15 +201,24 @@ impl JpegWriter {
 
     /// Encodes the next rows: `rows` holds whole rows of `3 × width` bytes.
     pub(crate) fn write(&mut self, rows: &[u8]) -> Result<(), RowsError> {
+        if self.failed {
+            return Err(RowsError::Damaged("the encoder already failed".into()));
+        }
         let pitch = 3 * self.width as usize;
         let count = rows.len().checked_div(pitch).unwrap_or(0);
         let count = u32::try_from(count)
             .ok()
-            .filter(|c| rows.len() == *c as usize * pitch && self.written + c <= self.height)
+            .filter(|c| rows.len() == *c as usize * pitch)
+            .filter(|c| {
+                self.written
+                    .checked_add(*c)
+                    .is_some_and(|n| n <= self.height)
+            })
             .ok_or_else(|| RowsError::Damaged("not whole rows of the picture".into()))?;
         // SAFETY: `rows` holds `count` rows of `pitch` bytes; the shim reads no more and
         // libjpeg does not write to them.
         if unsafe { fc_out_write(self.raw.as_ptr(), rows.as_ptr(), pitch, count) } != 0 {
+            self.failed = true;
             return Err(self.failure());
         }
         self.written += count;
@@ -191,7 +227,7 @@ impl JpegWriter {
 
     /// Ends the file once every row is written, and gives its bytes.
     pub(crate) fn finish(self) -> Result<Vec<u8>, RowsError> {
-        if self.written != self.height {
+        if self.failed || self.written != self.height {
             return Err(RowsError::Damaged(format!(
                 "{} of {} rows written",
                 self.written, self.height
@@ -216,8 +252,9 @@ impl JpegWriter {
     }
 }
 
-// SAFETY: a libjpeg compressor has no tie to the thread that made it (no thread-local state);
-// it is used through `&mut self`, so by one thread at a time, wherever it was moved.
+// SAFETY: a libjpeg compressor has no tie to the thread that made it: its only thread-local
+// state is libjpeg-turbo's record of the CPU's SIMD features, which every thread computes alike.
+// It is used through `&mut self`, so by one thread at a time, wherever it was moved.
 unsafe impl Send for JpegWriter {}
 
 impl Drop for JpegWriter {
@@ -235,7 +272,7 @@ mod tests {
     #[test]
     fn rows_match_turbojpeg_whole_picture_decode() {
         let bytes = fixture("path-2560x1600.jpg");
-        let mut reader = RowReader::start(&bytes, 3, 64 << 20).unwrap();
+        let mut reader = RowReader::start(&bytes, (2560, 1600), 3, 64 << 20).unwrap();
         let (w, h) = (reader.width() as usize, reader.height() as usize);
         assert_eq!((w, h), (960, 600));
         let mut ours = vec![0u8; 3 * w * h];
@@ -275,7 +312,7 @@ mod tests {
     #[test]
     fn written_in_bands_is_what_turbojpeg_writes_whole() {
         let bytes = fixture("path-2560x1600.jpg");
-        let mut reader = RowReader::start(&bytes, 4, 64 << 20).unwrap();
+        let mut reader = RowReader::start(&bytes, (2560, 1600), 4, 64 << 20).unwrap();
         let (w, h) = (reader.width(), reader.height());
         let mut pixels = vec![0u8; 3 * w as usize * h as usize];
         assert_eq!(reader.read(&mut pixels).unwrap(), h as usize);
@@ -326,9 +363,17 @@ mod tests {
     #[test]
     fn damaged_and_foreign_bytes_are_errors() {
         assert!(matches!(
-            RowReader::start(b"not a jpeg at all", 3, 1 << 20),
+            RowReader::start(b"not a jpeg at all", (1, 1), 3, 1 << 20),
             Err(RowsError::Damaged(m)) if !m.is_empty()
         ));
+        // A header libjpeg reads differently from the caller's parser is not decoded.
+        let bytes = fixture("path-2560x1600.jpg");
+        assert!(matches!(
+            RowReader::start(&bytes, (2560, 1601), 3, 64 << 20),
+            Err(RowsError::Unsupported)
+        ));
+        let mut reader = RowReader::start(&bytes, (2560, 1600), 3, 64 << 20).unwrap();
+        assert!(reader.read(&mut [0u8; 100]).is_err(), "less than a row");
         // Entropy-coded data replaced with noise after the header: an error or grey rows, never
         // a crash, and never more rows than the picture has.
         let mut bytes = fixture("autumn-2560x1600.jpg");
@@ -336,7 +381,7 @@ mod tests {
         for (i, b) in bytes[sos + 20..].iter_mut().enumerate() {
             *b = (i.wrapping_mul(2_654_435_761) >> 7) as u8;
         }
-        if let Ok(mut reader) = RowReader::start(&bytes, 3, 64 << 20) {
+        if let Ok(mut reader) = RowReader::start(&bytes, (2560, 1600), 3, 64 << 20) {
             let mut out = vec![0u8; 3 * reader.width() as usize * 64];
             let mut rows = 0;
             while let Ok(got @ 1..) = reader.read(&mut out) {
