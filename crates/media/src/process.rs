@@ -63,11 +63,13 @@ fn orient(img: DynamicImage, orientation: u16) -> DynamicImage {
 
 /// A few objects kept for the next photo. A fresh multi-megabyte allocation per photo is returned
 /// to the kernel when freed and faulted in again, page by page, by the next one: about a tenth of
-/// the whole photo path. A few (about one per decoding worker; more is waste) are kept instead.
+/// the whole photo path. A few are kept instead.
 struct Kept<T>(std::sync::Mutex<Vec<T>>);
 
-/// How many objects each [`Kept`] holds.
-const KEPT: usize = 4;
+/// How many objects each [`Kept`] holds: a photo being made takes three pixel buffers (the
+/// decoded picture, the screen image, the thumbnail's copy of it) and two resizers, and two photos
+/// are made at a time on a two-core server. More would be memory held for nothing.
+const KEPT: usize = 6;
 
 impl<T> Kept<T> {
     const fn new() -> Self {
@@ -230,7 +232,10 @@ fn derive_while_decoding(
         // Bounded: if the deriver falls behind, the decoder waits rather than piling up rows.
         let (band_tx, band_rx) = std::sync::mpsc::sync_channel(QUEUED_BANDS);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let deriver = s.spawn(move || {
+        // A thread the system cannot give (resource limits) leaves the photo to the general
+        // path, on this thread alone, rather than failing it.
+        let deriver = std::thread::Builder::new().name("photo-deriver".into());
+        let deriver = deriver.spawn_scoped(s, move || {
             if let Some(digest) = digest {
                 *digest = Some(Sha256::digest(bytes).into());
             }
@@ -260,6 +265,10 @@ fn derive_while_decoding(
             }
             derivation
         });
+        let Ok(deriver) = deriver else {
+            tracing::warn!("no thread for deriving a photo; decoding it on one thread");
+            return None;
+        };
         // The decoder runs on this thread: it starts at once, whereas a new thread can wait a
         // moment for a core, and the deriver has time to spare.
         let decoded = (|| -> Result<(), scanlines::RowsError> {
@@ -638,11 +647,16 @@ fn process_hashing(
     let (screen, thumb) = match screen_jpeg {
         Some(jpeg) => (Ok(jpeg), encode_jpeg(&thumb_img, THUMB_QUALITY)),
         None => std::thread::scope(|s| {
-            let screen = s.spawn(|| encode_jpeg(&screen_img, SCREEN_QUALITY));
+            let encoder = std::thread::Builder::new().name("photo-encoder".into());
+            let screen = encoder.spawn_scoped(s, || encode_jpeg(&screen_img, SCREEN_QUALITY));
             let thumb = encode_jpeg(&thumb_img, THUMB_QUALITY);
-            let screen = screen
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let screen = match screen {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                // No thread to be had: one after the other.
+                Err(_) => encode_jpeg(&screen_img, SCREEN_QUALITY),
+            };
             (screen, thumb)
         }),
     };
