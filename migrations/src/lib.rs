@@ -9,6 +9,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_sync;
 mod m20261125_000003_photos;
 mod m20261125_000004_assessment;
+mod m20261125_000005_photo_hash_bands;
 
 pub use m20261125_000004_assessment::LOCKED_MESSAGE;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_sync::Migration),
             Box::new(m20261125_000003_photos::Migration),
             Box::new(m20261125_000004_assessment::Migration),
+            Box::new(m20261125_000005_photo_hash_bands::Migration),
         ]
     }
 }

@@ -244,6 +244,64 @@ impl TestApp {
         r.body
     }
 
+    /// Signs `username` in to the office's web pages as a browser would (the login form's CSRF
+    /// cookie, then the form): the session cookie, as a `Cookie` header value.
+    pub async fn web_session(&self, username: &str) -> String {
+        let cookie = |r: &reqwest::Response, name: &str| {
+            r.headers()
+                .get_all(header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find_map(|v| v.strip_prefix(&format!("{name}=")))
+                .and_then(|v| v.split(';').next())
+                .map(str::to_owned)
+        };
+        // Its own client: the session cookie comes with the redirect, which is not followed.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let form = client
+            .get(format!("{}/ui/login", self.base))
+            .send()
+            .await
+            .unwrap();
+        let csrf = cookie(&form, "fc_login").expect("login CSRF cookie");
+        let r = client
+            .post(format!("{}/ui/login", self.base))
+            .header(header::COOKIE, format!("fc_login={csrf}"))
+            .form(&[
+                ("username", username),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_redirection(),
+            "web login {username}: {}",
+            r.status()
+        );
+        format!(
+            "fc_session={}",
+            cookie(&r, "fc_session").expect("session cookie")
+        )
+    }
+
+    /// A web page's HTML, with a session from [`TestApp::web_session`].
+    pub async fn web_page(&self, path: &str, session: &str) -> String {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(header::COOKIE, session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        r.text().await.unwrap()
+    }
+
     /// Disables a user through the API, as an admin would.
     pub async fn disable_user(&self, admin: &str, user_id: &str) {
         let path = format!("/users/{user_id}");

@@ -382,6 +382,18 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
         "{}",
         r.text
     );
+    // The office's photo page shows the re-encoded copy's duplicates side by side: the original
+    // and its exact copy (found by the hash's bands), not the different photo.
+    let session = app.web_session("office").await;
+    let page = app.web_page(&format!("/ui/photos/{id3}"), &session).await;
+    let dups = &page[page.find("dups").expect("a duplicates list")..];
+    for (other, listed) in [(&id, true), (&id2, true), (&id4, false)] {
+        assert_eq!(
+            dups.contains(&format!("/ui/photos/{other}\"")),
+            listed,
+            "{other} in {dups}"
+        );
+    }
 
     // The gallery filters by flag; the office rejects with a reason, which is audited.
     let flagged = app.list_all("/photos?flag=exact_duplicate", &office).await;

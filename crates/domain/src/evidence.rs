@@ -112,6 +112,31 @@ pub struct Facts {
     pub exact_duplicate_elsewhere: bool,
 }
 
+/// Hamming distance at or below which two perceptual hashes are the same picture.
+pub const NEAR_DUPLICATE_BITS: u32 = 6;
+
+/// How many bands a perceptual hash is cut into for lookup: one more than
+/// [`NEAR_DUPLICATE_BITS`], so that two hashes within that distance agree on a whole band (at most
+/// six bands hold a differing bit). Near duplicates are then found by equality on an index.
+pub const HASH_BANDS: usize = NEAR_DUPLICATE_BITS as usize + 1;
+
+/// Bits in each band but the last, which holds the remaining ten.
+pub const HASH_BAND_BITS: u32 = 9;
+
+/// The bands of a 64-bit perceptual hash, as numbers: band `k` holds bits `9k` to `9k + 8`, and
+/// the last band bits 54 to 63.
+pub fn hash_bands(hash: u64) -> [i32; HASH_BANDS] {
+    std::array::from_fn(|k| {
+        let shift = HASH_BAND_BITS * k as u32;
+        let width = if k + 1 == HASH_BANDS {
+            64 - shift
+        } else {
+            HASH_BAND_BITS
+        };
+        ((hash >> shift) & ((1u64 << width) - 1)) as i32
+    })
+}
+
 /// Decides the flags of a photo, sorted.
 pub fn flags(f: &Facts, t: &Thresholds) -> Vec<PhotoFlag> {
     let mut out = Vec::new();
@@ -254,5 +279,35 @@ mod tests {
             flags(&f, &Thresholds::default()),
             vec![PhotoFlag::OutsideWindow]
         );
+    }
+
+    #[test]
+    fn hashes_within_the_distance_share_a_band_and_bands_rebuild_the_hash() {
+        // A fixed walk over hashes and sets of flipped bits (no randomness: reproducible).
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let a = next();
+            let mut b = a;
+            for _ in 0..(next() % u64::from(NEAR_DUPLICATE_BITS + 1)) {
+                b ^= 1 << (next() % 64);
+            }
+            assert!((a ^ b).count_ones() <= NEAR_DUPLICATE_BITS);
+            let (ba, bb) = (hash_bands(a), hash_bands(b));
+            assert!(ba.iter().zip(&bb).any(|(p, q)| p == q), "{a:x} and {b:x}");
+            let rebuilt = ba.iter().enumerate().fold(0u64, |h, (k, v)| {
+                h | ((*v as u64) << (HASH_BAND_BITS as usize * k))
+            });
+            assert_eq!(rebuilt, a);
+        }
+        // Seven bits apart, one in each band: no band in common, as expected.
+        let spread = (0..HASH_BANDS as u32).fold(0u64, |h, k| h | 1 << (HASH_BAND_BITS * k));
+        let (ba, bb) = (hash_bands(0), hash_bands(spread));
+        assert!(ba.iter().zip(&bb).all(|(p, q)| p != q));
     }
 }

@@ -530,6 +530,27 @@ pub mod photo_records {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// The bands of each stored perceptual hash, for finding near duplicates by an index.
+pub mod photo_hash_bands {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "photo_hash_bands")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub band: i16,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub value: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub photo_id: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Every mutation applied from a device, with its result, so a replay answers the same.
 pub mod sync_mutations {
     use sea_orm::entity::prelude::*;

@@ -1,11 +1,11 @@
 //! Photo evidence in the database: the uploader's access to a record, the facts learnt when its
 //! bytes arrive, the flags, the reviewers' gallery and decisions.
 
-use crate::entities::{households, photo_records, visits};
+use crate::entities::{households, photo_hash_bands, photo_records, visits};
 use crate::page::{Page, PageRequest, fetch_page};
 use crate::{Scope, StoreError, audit, now};
 use chrono::{DateTime, Utc};
-use fieldcheck_domain::evidence::{Facts, PhotoFlag, Thresholds, flags};
+use fieldcheck_domain::evidence::{Facts, PhotoFlag, Thresholds, flags, hash_bands};
 use fieldcheck_domain::{GeoPoint, PhotoStatus, UserId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -15,8 +15,26 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// Hamming distance at or below which two perceptual hashes are the same picture.
-pub const NEAR_DUPLICATE_BITS: u32 = 6;
+pub use fieldcheck_domain::evidence::NEAR_DUPLICATE_BITS;
+
+/// The ids of photos whose perceptual hash shares a band with `hash`: every photo within
+/// [`NEAR_DUPLICATE_BITS`] of it is among them, found through the bands' index rather than by
+/// reading every stored hash. The caller still compares whole hashes.
+fn sharing_a_band(hash: u64) -> sea_orm::sea_query::SelectStatement {
+    let mut same = Condition::any();
+    for (band, value) in hash_bands(hash).into_iter().enumerate() {
+        same = same.add(
+            Condition::all()
+                .add(photo_hash_bands::Column::Band.eq(band as i16))
+                .add(photo_hash_bands::Column::Value.eq(value)),
+        );
+    }
+    photo_hash_bands::Entity::find()
+        .select_only()
+        .column(photo_hash_bands::Column::PhotoId)
+        .filter(same)
+        .into_query()
+}
 
 /// A photo as reviewers see it.
 #[derive(Clone, Debug, Serialize)]
@@ -327,7 +345,14 @@ pub async fn duplicates_of(
     else {
         return Err(StoreError::NotFound);
     };
-    // Only the columns compared, so a large gallery is scanned cheaply; whole rows for matches.
+    // Only the columns compared, and only the candidates the bands' index gives; whole rows for
+    // matches.
+    let mut same_picture =
+        Condition::any().add(photo_records::Column::Sha256.eq(me.sha256.as_str()));
+    if let Some(hash) = me.dhash {
+        same_picture =
+            same_picture.add(photo_records::Column::Id.in_subquery(sharing_a_band(hash as u64)));
+    }
     let candidates: Vec<(Uuid, String, Option<i64>)> = photo_records::Entity::find()
         .select_only()
         .column(photo_records::Column::Id)
@@ -335,11 +360,7 @@ pub async fn duplicates_of(
         .column(photo_records::Column::Dhash)
         .filter(scope_condition(scope))
         .filter(photo_records::Column::Id.ne(id))
-        .filter(
-            Condition::any()
-                .add(photo_records::Column::Sha256.eq(me.sha256.as_str()))
-                .add(photo_records::Column::Dhash.is_not_null()),
-        )
+        .filter(same_picture)
         .into_tuple()
         .all(conn)
         .await?;
@@ -459,12 +480,12 @@ pub async fn complete(
         .one(conn)
         .await?
         .is_some();
-    // A linear scan of stored hashes: fine for a city's tens of thousands of photos; a province
-    // needs a multi-index hash table (split the 64 bits into 7 bands and index each).
+    // Only the photos that share a band of the hash: an index lookup, not a scan of every hash.
     let others: Vec<(Uuid, Option<i64>)> = photo_records::Entity::find()
         .select_only()
         .column(photo_records::Column::Id)
         .column(photo_records::Column::Dhash)
+        .filter(photo_records::Column::Id.in_subquery(sharing_a_band(facts.dhash)))
         .filter(photo_records::Column::Dhash.is_not_null())
         .filter(photo_records::Column::Id.ne(record.id))
         .filter(photo_records::Column::Sha256.ne(record.sha256.as_str()))
@@ -520,6 +541,24 @@ pub async fn complete(
     am.version = Set(version);
     am.updated_at = Set(now());
     let updated = am.update(conn).await?;
+    // The hash's bands, for later photos' near-duplicate lookup. A photo finished again (a
+    // retried upload) has the same bands already.
+    let bands = hash_bands(facts.dhash)
+        .into_iter()
+        .enumerate()
+        .map(|(band, value)| photo_hash_bands::ActiveModel {
+            band: Set(band as i16),
+            value: Set(value),
+            photo_id: Set(id),
+        });
+    photo_hash_bands::Entity::insert_many(bands)
+        .on_conflict_do_nothing_on([
+            photo_hash_bands::Column::Band,
+            photo_hash_bands::Column::Value,
+            photo_hash_bands::Column::PhotoId,
+        ])
+        .exec(conn)
+        .await?;
     audit::record(
         conn,
         Some(UserId(updated.user_id)),
