@@ -66,9 +66,9 @@ fn orient(img: DynamicImage, orientation: u16) -> DynamicImage {
 /// the whole photo path. A few are kept instead.
 struct Kept<T>(std::sync::Mutex<Vec<T>>);
 
-/// How many objects each [`Kept`] holds: a photo being made takes three pixel buffers (the
-/// decoded picture, the screen image, the thumbnail's copy of it) and two resizers, and two photos
-/// are made at a time on a two-core server. More would be memory held for nothing.
+/// How many objects each [`Kept`] holds: a photo being made takes two pixel buffers (the decoded
+/// picture and the screen image; a rotated photo's turned copy makes three) and two resizers, and
+/// two photos are made at a time on a two-core server. More would be memory held for nothing.
 const KEPT: usize = 6;
 
 impl<T> Kept<T> {
@@ -105,7 +105,12 @@ static RESIZERS: Kept<fast_image_resize::Resizer> = Kept::new();
 /// it is large enough. A kept buffer still holds the last photo's pixels rather than zeros:
 /// clearing megabytes that are about to be overwritten costs more than a photo's encoding.
 fn scratch(len: usize) -> Vec<u8> {
-    let mut buf = SCRATCH.take(|b| b.capacity() >= len).unwrap_or_default();
+    // Small buffers are not kept (see `recycle_buffer`), nor taken: a thumbnail's would carry a
+    // picture-sized buffer away from the pool.
+    let kept = (len >= SCRATCH_MIN_BYTES)
+        .then(|| SCRATCH.take(|b| b.capacity() >= len))
+        .flatten();
+    let mut buf = kept.unwrap_or_default();
     if buf.len() >= len {
         buf.truncate(len);
     } else {
@@ -242,17 +247,11 @@ fn derive_while_decoding(
             let mut derivation: Option<Derivation> = None;
             for message in band_rx {
                 match message {
-                    Decoded::Size(w, h) => {
-                        // The header read in Rust must be the one libjpeg reads.
-                        let expected = |v: u32| (u64::from(v) * u64::from(eighths)).div_ceil(8);
-                        if u64::from(w) != expected(width) || u64::from(h) != expected(height) {
-                            break;
-                        }
-                        derivation = Some(Derivation::new(w, h, encode_screen));
-                    }
+                    // libjpeg has already checked its header against the size read in Rust.
+                    Decoded::Size(w, h) => derivation = Some(Derivation::new(w, h, encode_screen)),
                     Decoded::Rows(band, rows) => {
                         let Some(d) = derivation.as_mut() else { break };
-                        let Some(rows) = band.get(..rows * 3 * d.screen.width as usize) else {
+                        let Some(rows) = band.get(..rows * 3 * d.width as usize) else {
                             break;
                         };
                         if !d.push(rows) {
@@ -304,9 +303,15 @@ fn derive_while_decoding(
 }
 
 /// The derivatives made from a picture's rows, top to bottom, as they arrive: the screen image
-/// band by band, its JPEG from each finished band (when asked for), and the thumbnail from the
-/// screen image's bands.
+/// band by band from the decoded rows, its JPEG from each finished band (when asked for), and the
+/// thumbnail from the screen image's bands. Each stage reads the rows of the one before in place.
 struct Derivation {
+    /// The decoded picture, filled top to bottom.
+    decoded: Vec<u8>,
+    width: u32,
+    height: u32,
+    /// Rows of `decoded` filled so far.
+    ready: u32,
     screen: BandShrinker,
     thumb: BandShrinker,
     /// The screen JPEG, encoded band by band (when asked for, and while it works).
@@ -324,6 +329,10 @@ impl Derivation {
             })
             .flatten();
         Derivation {
+            decoded: scratch(3 * width as usize * height as usize),
+            width,
+            height,
+            ready: 0,
             screen,
             thumb,
             writer,
@@ -332,36 +341,69 @@ impl Derivation {
 
     /// Takes the next whole rows. False when they overflow the picture or the resizer refuses.
     fn push(&mut self, rows: &[u8]) -> bool {
-        let Some(made) = self.screen.push(rows) else {
+        let row_len = 3 * self.width as usize;
+        let at = self.ready as usize * row_len;
+        let Some(target) = self.decoded.get_mut(at..at + rows.len()) else {
+            return false;
+        };
+        if !rows.len().is_multiple_of(row_len) {
+            return false;
+        }
+        target.copy_from_slice(rows);
+        self.ready += (rows.len() / row_len) as u32;
+        let Some(made) = self.screen.advance(&self.decoded, self.ready) else {
             return false;
         };
         if made.is_empty() {
             return true;
         }
-        let screen_rows = self.screen.out_rows(made);
+        let screen = self.screen.output(&self.decoded);
+        let screen_row_len = 3 * self.screen.out_width as usize;
+        let new_rows = &screen[made.start as usize * screen_row_len..];
         if let Some(writer) = self.writer.as_mut()
-            && writer.write(screen_rows).is_err()
+            && writer.write(new_rows).is_err()
         {
             // The screen image is encoded whole instead.
             self.writer = None;
         }
-        self.thumb.push(screen_rows).is_some()
+        self.thumb.advance(screen, made.end).is_some()
     }
 
     /// The derivatives, once every row has arrived.
     fn finish(mut self) -> Option<Derived> {
-        if !self.screen.is_complete() || !self.thumb.is_complete() {
+        if self.ready != self.height || !self.screen.is_complete() || !self.thumb.is_complete() {
             self.discard();
             return None;
         }
         let jpeg = self.writer.take().and_then(|w| w.finish().ok());
-        Some((self.screen.into_image()?, jpeg, self.thumb.into_image()?))
+        let screen_size = (self.screen.out_width, self.screen.out_height);
+        let thumb_size = (self.thumb.out_width, self.thumb.out_height);
+        let screen = match self.screen.into_output() {
+            Some(out) => {
+                recycle_buffer(self.decoded);
+                out
+            }
+            None => self.decoded,
+        };
+        let thumb = self.thumb.into_output().unwrap_or_else(|| screen.clone());
+        let image = |pixels, (w, h)| image::RgbImage::from_raw(w, h, pixels);
+        let thumb = image(thumb, thumb_size)?;
+        let screen = image(screen, screen_size)?;
+        Some((
+            DynamicImage::ImageRgb8(screen),
+            jpeg,
+            DynamicImage::ImageRgb8(thumb),
+        ))
     }
 
     /// Gives the buffers back for the next photo.
     fn discard(self) {
-        self.screen.discard();
-        self.thumb.discard();
+        recycle_buffer(self.decoded);
+        for stage in [self.screen, self.thumb] {
+            if let Some(out) = stage.into_output() {
+                recycle_buffer(out);
+            }
+        }
     }
 }
 
@@ -369,142 +411,98 @@ impl Derivation {
 /// output is made as soon as the source rows it needs are there, and is what a resize of the
 /// whole picture makes of those rows, within one level (the resizer places each output row by
 /// the crop's position in the picture and reaches into the rows around the crop; only its
-/// fixed-point precision, chosen per call, may differ).
+/// fixed-point precision, chosen per call, may differ). It reads the source where its caller
+/// keeps it and owns only its output.
 struct BandShrinker {
-    source: Vec<u8>,
     width: u32,
     height: u32,
-    /// Rows of `source` filled so far.
-    ready: u32,
-    out: Vec<u8>,
     out_width: u32,
     out_height: u32,
-    /// Rows of `out` made so far.
+    /// Rows of the output made so far.
     made: u32,
-    /// None when the picture is no larger than the edge: its rows are the output's.
-    resizer: Option<fast_image_resize::Resizer>,
+    /// The output and the resizer making it; None when the picture is no larger than the edge
+    /// and its rows are the output's.
+    resizing: Option<(Vec<u8>, fast_image_resize::Resizer)>,
 }
 
 impl BandShrinker {
     fn new(width: u32, height: u32, max_edge: u32) -> Self {
         let (out_width, out_height) = fitted(width, height, max_edge);
-        let unchanged = (out_width, out_height) == (width, height);
+        let resizing = ((out_width, out_height) != (width, height)).then(|| {
+            (
+                scratch(3 * out_width as usize * out_height as usize),
+                RESIZERS.take(|_| true).unwrap_or_default(),
+            )
+        });
         BandShrinker {
-            source: scratch(3 * width as usize * height as usize),
             width,
             height,
-            ready: 0,
-            out: if unchanged {
-                Vec::new()
-            } else {
-                scratch(3 * out_width as usize * out_height as usize)
-            },
             out_width,
             out_height,
             made: 0,
-            resizer: (!unchanged).then(|| RESIZERS.take(|_| true).unwrap_or_default()),
+            resizing,
         }
     }
 
-    /// Takes the next whole rows and makes every output row they complete: the range of output
-    /// rows made. None when the rows overflow the picture or the resizer refuses.
-    fn push(&mut self, rows: &[u8]) -> Option<std::ops::Range<u32>> {
-        let row_len = 3 * self.width as usize;
-        let count = rows.len().checked_div(row_len)?;
-        if count * row_len != rows.len() {
-            return None;
-        }
-        let at = self.ready as usize * row_len;
-        self.source
-            .get_mut(at..at + rows.len())?
-            .copy_from_slice(rows);
-        self.ready += u32::try_from(count).ok()?;
+    /// Makes every output row that the first `ready` rows of `source` complete: the range of
+    /// output rows made. None when the resizer refuses.
+    fn advance(&mut self, source: &[u8], ready: u32) -> Option<std::ops::Range<u32>> {
         let first = self.made;
-        if self.resizer.is_none() {
-            self.made = self.ready;
-            return Some(first..self.made);
-        }
+        let Some((out, resizer)) = self.resizing.as_mut() else {
+            self.made = ready;
+            return Some(first..ready);
+        };
+        use fast_image_resize::{PixelType, images};
+        let source = images::ImageRef::new(self.width, ready, source, PixelType::U8x3).ok()?;
         let scale = f64::from(self.height) / f64::from(self.out_height);
+        let out_row_len = 3 * self.out_width as usize;
         while self.made < self.out_height {
-            let to = (self.made + SHRINK_BAND_ROWS).min(self.out_height);
+            let (from, to) = (
+                self.made,
+                (self.made + SHRINK_BAND_ROWS).min(self.out_height),
+            );
             // The bilinear filter reaches one output row's worth of source rows each way.
             let needed = ((f64::from(to + 1) * scale).ceil() as u32 + 1).min(self.height);
-            if self.ready < needed {
+            if ready < needed {
                 break;
             }
-            self.shrink_band(self.made, to, scale)?;
+            let mut band = images::Image::from_slice_u8(
+                self.out_width,
+                to - from,
+                &mut out[from as usize * out_row_len..to as usize * out_row_len],
+                PixelType::U8x3,
+            )
+            .ok()?;
+            let top = f64::from(from) * scale;
+            let bottom = (f64::from(to) * scale).min(f64::from(ready));
+            let options = fast_image_resize::ResizeOptions::new()
+                .resize_alg(fast_image_resize::ResizeAlg::Convolution(
+                    fast_image_resize::FilterType::Bilinear,
+                ))
+                .crop(0.0, top, f64::from(self.width), bottom - top);
+            resizer.resize(&source, &mut band, &options).ok()?;
             self.made = to;
         }
         Some(first..self.made)
     }
 
-    fn shrink_band(&mut self, from: u32, to: u32, scale: f64) -> Option<()> {
-        use fast_image_resize::{PixelType, images};
-        let row_len = 3 * self.width as usize;
-        let source = images::ImageRef::new(
-            self.width,
-            self.ready,
-            &self.source[..self.ready as usize * row_len],
-            PixelType::U8x3,
-        )
-        .ok()?;
-        let out_row_len = 3 * self.out_width as usize;
-        let mut band = images::Image::from_slice_u8(
-            self.out_width,
-            to - from,
-            &mut self.out[from as usize * out_row_len..to as usize * out_row_len],
-            PixelType::U8x3,
-        )
-        .ok()?;
-        let top = f64::from(from) * scale;
-        let bottom = (f64::from(to) * scale).min(f64::from(self.ready));
-        let options = fast_image_resize::ResizeOptions::new()
-            .resize_alg(fast_image_resize::ResizeAlg::Convolution(
-                fast_image_resize::FilterType::Bilinear,
-            ))
-            .crop(0.0, top, f64::from(self.width), bottom - top);
-        self.resizer
-            .as_mut()?
-            .resize(&source, &mut band, &options)
-            .ok()
-    }
-
-    /// The bytes of output rows `rows`.
-    fn out_rows(&self, rows: std::ops::Range<u32>) -> &[u8] {
-        let row_len = 3 * self.out_width as usize;
-        let pixels = if self.resizer.is_some() {
-            &self.out
-        } else {
-            &self.source
-        };
-        &pixels[rows.start as usize * row_len..rows.end as usize * row_len]
+    /// The output rows made so far: from `source` (the rows given to [`BandShrinker::advance`])
+    /// when nothing is resized.
+    fn output<'a>(&'a self, source: &'a [u8]) -> &'a [u8] {
+        let pixels = self.resizing.as_ref().map_or(source, |(out, _)| out);
+        &pixels[..self.made as usize * 3 * self.out_width as usize]
     }
 
     fn is_complete(&self) -> bool {
-        self.ready == self.height && self.made == self.out_height
+        self.made == self.out_height
     }
 
-    /// The output picture, keeping the other buffer for the next photo.
-    fn into_image(self) -> Option<DynamicImage> {
-        let pixels = match self.resizer {
-            Some(resizer) => {
-                RESIZERS.keep(resizer);
-                recycle_buffer(self.source);
-                self.out
-            }
-            None => self.source,
-        };
-        image::RgbImage::from_raw(self.out_width, self.out_height, pixels)
-            .map(DynamicImage::ImageRgb8)
-    }
-
-    /// Gives the buffers back for the next photo.
-    fn discard(self) {
-        recycle_buffer(self.source);
-        recycle_buffer(self.out);
-        if let Some(resizer) = self.resizer {
-            RESIZERS.keep(resizer);
-        }
+    /// The output's buffer, keeping the resizer for the next photo; None when the source is the
+    /// output.
+    fn into_output(self) -> Option<Vec<u8>> {
+        let (out, resizer) = self.resizing?;
+        RESIZERS.keep(resizer);
+        Some(out)
     }
 }
 
