@@ -59,6 +59,16 @@ async fn put_content(app: &TestApp, token: &str, id: &str, body: Vec<u8>) -> cra
     .await
 }
 
+/// One of a photo's objects (`original`, `thumb`, `screen`), fetched with `token`.
+async fn get_object(app: &TestApp, token: &str, id: &str, which: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}/photos/{id}/{which}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn head_offset(app: &TestApp, token: &str, id: &str) -> usize {
     let r = app
         .raw(
@@ -121,13 +131,7 @@ async fn png_originals_are_served_as_png(backend: Backend) {
         ("thumb", "image/jpeg"),
         ("screen", "image/jpeg"),
     ] {
-        let r = app
-            .client
-            .get(format!("{}/photos/{id}/{path}", app.base))
-            .bearer_auth(&office)
-            .send()
-            .await
-            .unwrap();
+        let r = get_object(&app, &office, &id, path).await;
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["content-type"], content_type, "{path}");
         let body = r.bytes().await.unwrap();
@@ -260,13 +264,8 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
         )
         .await;
     assert_eq!(thumb.status, 200);
-    let raw_thumb = app
-        .client
-        .get(format!("{}/photos/{id}/thumb", app.base))
-        .bearer_auth(&office)
-        .send()
+    let raw_thumb = get_object(&app, &office, &id, "thumb")
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();
@@ -279,13 +278,7 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
         !raw_thumb.windows(4).any(|w| w == b"Exif"),
         "thumbnail carries no EXIF"
     );
-    let original = app
-        .client
-        .get(format!("{}/photos/{id}/original", app.base))
-        .bearer_auth(&office)
-        .send()
-        .await
-        .unwrap();
+    let original = get_object(&app, &office, &id, "original").await;
     assert_eq!(original.status(), 200);
     assert_eq!(sha(&original.bytes().await.unwrap()), digest);
     app.raw(
@@ -319,14 +312,7 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
 
     // The same file filed for another household: stored once, flagged as an exact duplicate.
     let id2 = push_photo(&app, &token, &h2, &digest, None).await;
-    let r = app
-        .raw(
-            Method::PUT,
-            &format!("/photos/{id2}/content"),
-            Some(&token),
-            |r| r.body(bytes.clone()),
-        )
-        .await;
+    let r = put_content(&app, &token, &id2, bytes.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert!(
         r.body["flags"]
@@ -338,26 +324,14 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
     );
     assert_eq!(count_objects(&app, "originals"), 1);
     // A re-encoded copy (the screen image) for another household: a near duplicate.
-    let screen = app
-        .client
-        .get(format!("{}/photos/{id}/screen", app.base))
-        .bearer_auth(&office)
-        .send()
+    let screen = get_object(&app, &office, &id, "screen")
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap()
         .to_vec();
     let id3 = push_photo(&app, &token, &h2, &sha(&screen), None).await;
-    let r = app
-        .raw(
-            Method::PUT,
-            &format!("/photos/{id3}/content"),
-            Some(&token),
-            |r| r.body(screen.clone()),
-        )
-        .await;
+    let r = put_content(&app, &token, &id3, screen.clone()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let f3 = r.body["flags"].as_array().unwrap();
     assert!(
@@ -368,14 +342,7 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
     // A different photo is not a duplicate of anything.
     let other_bytes = fixture("path-2560x1600.jpg");
     let id4 = push_photo(&app, &token, &h2, &sha(&other_bytes), None).await;
-    let r = app
-        .raw(
-            Method::PUT,
-            &format!("/photos/{id4}/content"),
-            Some(&token),
-            |r| r.body(other_bytes.clone()),
-        )
-        .await;
+    let r = put_content(&app, &token, &id4, other_bytes.clone()).await;
     let f4 = r.body["flags"].as_array().unwrap();
     assert!(
         !f4.contains(&json!("near_duplicate")) && !f4.contains(&json!("exact_duplicate")),
@@ -583,14 +550,7 @@ async fn media_gc_repairs_both_directions() {
     let bytes2 = fixture("fallenleaf-2560x1600.jpg");
     let id2 = push_photo(&app, &token, &hid, &sha(&bytes2), None).await;
     assert_eq!(
-        app.raw(
-            Method::PUT,
-            &format!("/photos/{id2}/content"),
-            Some(&token),
-            |r| r.body(bytes2.clone())
-        )
-        .await
-        .status,
+        put_content(&app, &token, &id2, bytes2.clone()).await.status,
         201
     );
     let blobs = app.data_dir.join("blobs");
@@ -640,14 +600,7 @@ async fn media_gc_repairs_both_directions() {
         "stored"
     );
     // The phone uploads the lost photo again and all is well.
-    let again = app
-        .raw(
-            Method::PUT,
-            &format!("/photos/{id2}/content"),
-            Some(&token),
-            |r| r.body(bytes2.clone()),
-        )
-        .await;
+    let again = put_content(&app, &token, &id2, bytes2.clone()).await;
     assert_eq!(again.status, 201, "{}", again.text);
     assert!(gone.exists());
 }
@@ -725,13 +678,7 @@ async fn upload_to_a_real_s3_server() {
         digest,
         "the original is in the bucket"
     );
-    let thumb = app
-        .client
-        .get(format!("{}/photos/{id}/thumb", app.base))
-        .bearer_auth(&office)
-        .send()
-        .await
-        .unwrap();
+    let thumb = get_object(&app, &office, &id, "thumb").await;
     assert_eq!(thumb.status(), 200);
     assert!(image::load_from_memory(&thumb.bytes().await.unwrap()).is_ok());
 }

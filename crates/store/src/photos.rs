@@ -486,7 +486,6 @@ pub async fn complete(
         .column(photo_records::Column::Id)
         .column(photo_records::Column::Dhash)
         .filter(photo_records::Column::Id.in_subquery(sharing_a_band(facts.dhash)))
-        .filter(photo_records::Column::Dhash.is_not_null())
         .filter(photo_records::Column::Id.ne(record.id))
         .filter(photo_records::Column::Sha256.ne(record.sha256.as_str()))
         .filter(elsewhere)
