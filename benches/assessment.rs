@@ -133,9 +133,14 @@ async fn main() {
         baseline.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         let txn = store.write().await.unwrap();
-        let n = assessment::aggregate(&*txn, UserId(office), cycle)
-            .await
-            .unwrap();
+        let n = assessment::aggregate(
+            &*txn,
+            UserId(office),
+            cycle,
+            fieldcheck_domain::assessment::DEFAULT_MIN_COUNT,
+        )
+        .await
+        .unwrap();
         txn.commit().await.unwrap();
         runs.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(n as i64, assessees);

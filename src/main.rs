@@ -163,18 +163,45 @@ fn bound_malloc_arenas() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn bound_malloc_arenas() {}
 
+/// The exit status when SQLite's write lock stayed with another process: BSD's `EX_TEMPFAIL`,
+/// "try again later".
+const EXIT_BUSY: i32 = 75;
+
 fn main() -> anyhow::Result<()> {
     bound_malloc_arenas();
-    tokio::runtime::Builder::new_multi_thread()
+    let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(run())
+        .block_on(run());
+    match outcome {
+        Err(e) if busy(&e) => {
+            eprintln!(
+                "fieldcheck: the database stayed locked by another writer for {} s \
+                 (a server's long write, or another command); nothing was changed. Try again.",
+                fieldcheck_store::db::SQLITE_BUSY_TIMEOUT.as_secs()
+            );
+            std::process::exit(EXIT_BUSY);
+        }
+        other => other,
+    }
+}
+
+fn busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<fieldcheck_store::StoreError>(),
+            Some(fieldcheck_store::StoreError::Busy)
+        )
+    })
 }
 
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = load_config(&cli)?;
     let log_writer = fieldcheck_api::telemetry::init_tracing(&config.log.format, &config.log.level);
+    for name in &config.ignored_env {
+        tracing::warn!(variable = %name, "not a setting; ignored");
+    }
     match cli.command {
         Command::Serve { bind, no_demo } => {
             let mut config = config;

@@ -2,7 +2,7 @@
 //! publication, with the lock after approval checked in the database itself, and the exports read
 //! back. Bad input on the way gets its problem and changes nothing.
 
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 use serde_json::{Value, json};
 
@@ -47,8 +47,12 @@ async fn bytes(app: &TestApp, path: &str, token: &str) -> (u16, String, Vec<u8>)
     (status, ct, r.bytes().await.unwrap().to_vec())
 }
 
+/// Satisfaction counts over fewer answers than this are withheld from assessees here: more than
+/// the sample holds, so the assessee's line is withheld and the office's is not.
+const MIN_COUNT: u64 = 1000;
+
 async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(backend, |c| c.pii.min_count = MIN_COUNT).await;
     let office = app.login("office").await;
     let admin = app.login("admin").await;
 
@@ -241,6 +245,31 @@ async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
     let lines = agg.body["items"].as_array().unwrap();
     assert_eq!(lines.len(), 1, "{}", agg.text);
     assert_eq!(lines[0]["responses"], drawn.len());
+    // Fewer answers than the threshold: no counts that could tell one household's answer.
+    assert!(drawn.len() < MIN_COUNT as usize);
+    assert_eq!(lines[0]["suppressed"], true, "{}", agg.text);
+    for withheld in ["satisfied", "rated", "rate"] {
+        assert!(lines[0][withheld].is_null(), "{withheld}: {}", agg.text);
+    }
+    // The office, which may read the responses themselves, sees the counts.
+    let exact = app
+        .get(&format!("/cycles/{cid}/satisfaction"), &office)
+        .await;
+    let mine = exact.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["assessee_id"] == lines[0]["assessee_id"])
+        .unwrap();
+    assert_eq!(mine["suppressed"], false);
+    assert_eq!(mine["rated"], drawn.len());
+    // An unknown cycle is not an empty list.
+    app.get(
+        &format!("/cycles/{}/satisfaction", uuid::Uuid::now_v7()),
+        &office,
+    )
+    .await
+    .assert_problem(404, "not-found");
 
     // Step 2: scoring.
     step(&app, &office, &cid, "evaluation").await;
@@ -404,6 +433,25 @@ async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
     let early = app.get(&format!("/cycles/{cid}/results"), &assessee).await;
     assert!(early.body["items"].as_array().unwrap().is_empty());
 
+    // A visit from before the cycle's window (2026-01-01 to 2027-01-31 UTC) stays editable.
+    let early_inspector = app.login("inspector1").await;
+    let early_hh = app.list_all("/households?limit=1", &early_inspector).await[0]["id"].clone();
+    let early = app
+        .post(
+            "/sync/push",
+            Some(&early_inspector),
+            json!({ "mutations": [{
+            "mutation_id": uuid::Uuid::now_v7(), "entity": "visit", "op": "create",
+            "record_id": uuid::Uuid::now_v7(), "device_time": "2025-06-01T00:00:00Z",
+            "fields": { "household_id": early_hh, "started_at": "2025-06-01T00:00:00Z" } }]}),
+        )
+        .await;
+    assert_eq!(
+        early.body["results"][0]["status"], "applied",
+        "{}",
+        early.text
+    );
+
     // Step 5: approval locks the cycle.
     let published = step(&app, &office, &cid, "publication").await;
     assert!(published["locked_at"].is_string());
@@ -463,6 +511,41 @@ async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
             "{sql}: {e}"
         );
     }
+    // The window is compared as instants, whatever the spelling of a time: each of these is
+    // inside it, and moving the early visit there is refused.
+    let early_visit = "UPDATE visits SET started_at = '{at}' WHERE started_at < '2025-12-31'";
+    for at in [
+        "2027-02-01T05:00:00+08:00",
+        "2026-01-01 05:00:00+00:00",
+        "2026-06-01T12:00:00Z",
+        "2026-06-01T12:00:00.123456+00:00",
+        "2026-12-31T20:00:00-05:00",
+    ] {
+        let sql = early_visit.replace("{at}", at);
+        let e = db
+            .execute_unprepared(&sql)
+            .await
+            .expect_err("an instant inside the locked window");
+        assert!(
+            e.to_string().contains("fieldcheck:cycle-locked"),
+            "{sql}: {e}"
+        );
+    }
+    // An instant outside it, spelled with an offset, is still a normal edit.
+    let moved = db
+        .execute_unprepared(&early_visit.replace("{at}", "2025-07-01T08:00:00+08:00"))
+        .await
+        .expect("outside the window");
+    assert_eq!(moved.rows_affected(), 1);
+    if backend == Backend::Sqlite {
+        // A time SQLite cannot read is not let through as if it were outside the window.
+        let e = db
+            .execute_unprepared(&early_visit.replace("{at}", "yesterday"))
+            .await
+            .expect_err("an unreadable time");
+        assert!(e.to_string().contains("fieldcheck:cycle-locked"), "{e}");
+    }
+
     let after = app.get(&format!("/cycles/{cid}/results"), &office).await;
     assert_eq!(
         after.body,
@@ -474,6 +557,18 @@ async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
     let own_items = own.body["items"].as_array().unwrap();
     assert_eq!(own_items.len(), 1);
     assert_eq!(own_items[0]["decided"], other_grade);
+    // Its satisfaction item explains itself without the small counts.
+    let satisfaction_how: Vec<&str> = own_items[0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["how"].as_str())
+        .filter(|h| h.starts_with("satisfied responses"))
+        .collect();
+    assert!(!satisfaction_how.is_empty(), "{}", own.text);
+    for how in satisfaction_how {
+        assert!(how.contains("counts withheld"), "{how}");
+    }
     let (status, ct, csv) = bytes(&app, &format!("/cycles/{cid}/results.csv"), &office).await;
     assert_eq!(status, 200);
     assert!(ct.starts_with("text/csv"));
@@ -702,7 +797,11 @@ async fn field_work_reaches_devices_and_comes_back_corrected(backend: Backend) {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert!(fields.contains(&"answers.overall") && fields.contains(&"answers.visited"));
+    // Paths inside the mutation, as for every other entity.
+    assert!(
+        fields.contains(&"fields.answers.overall") && fields.contains(&"fields.answers.visited"),
+        "{fields:?}"
+    );
     let r = app
         .post("/sync/push", Some(&surveyor), json!({ "mutations": [
             mutation("response", "create", &rid, None, json!({ "cycle_id": cid, "questionnaire_id": qid, "household_id": hh, "answers": satisfied_answers() })),

@@ -6,7 +6,8 @@ use serde_json::json;
 on_both_backends!(
     sign_in_refresh_rotation_and_logout,
     forged_and_broken_tokens_are_refused,
-    failed_logins_are_slowed_down
+    failed_logins_are_slowed_down,
+    sessions_and_device_tokens_never_stand_in_for_each_other
 );
 
 async fn sign_in_refresh_rotation_and_logout(backend: Backend) {
@@ -265,4 +266,53 @@ async fn failed_logins_are_slowed_down(backend: Backend) {
         )
         .await;
     r.assert_problem(429, "too-many-attempts");
+}
+
+/// A browser session and a device's refresh token are different kinds: a session's value is not
+/// a refresh token, and no device name chosen at sign-in makes a refresh token a session.
+async fn sessions_and_device_tokens_never_stand_in_for_each_other(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let session = app.web_session("office").await;
+    let value = session.strip_prefix("fc_session=").unwrap();
+    let refreshed = app
+        .post("/auth/refresh", None, json!({ "refresh_token": value }))
+        .await;
+    refreshed.assert_problem(401, "unauthorized");
+    // Nor does the API's sign-out end a session with it: the session still opens the pages.
+    let out = app
+        .post("/auth/logout", None, json!({ "refresh_token": value }))
+        .await;
+    assert_eq!(out.status, 204);
+    app.web_page("/ui/gallery", &session).await;
+
+    // A device that calls itself what the pages call their sessions gets a device token.
+    let signed_in = app
+        .post(
+            "/auth/login",
+            None,
+            json!({ "username": "office", "password": PASSWORD, "device_id": "web-session" }),
+        )
+        .await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let refresh = signed_in.body["refresh_token"].as_str().unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = no_redirects
+        .get(format!("{}/ui/gallery", app.base))
+        .header("cookie", format!("fc_session={refresh}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page.status().is_redirection(),
+        "a refresh token opened the pages: {}",
+        page.status()
+    );
+    // ...and it still works as what it is.
+    let rotated = app
+        .post("/auth/refresh", None, json!({ "refresh_token": refresh }))
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
 }

@@ -3,7 +3,10 @@ use crate::on_both_backends;
 use reqwest::Method;
 use serde_json::json;
 
-on_both_backends!(bad_input_gets_clear_problems);
+on_both_backends!(
+    bad_input_gets_clear_problems,
+    every_path_names_its_methods_on_405
+);
 
 async fn bad_input_gets_clear_problems(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -109,9 +112,90 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
     app.get("/no/such/route", &office)
         .await
         .assert_problem(404, "not-found");
+    // A request head larger than the server reads: problem+json like every other mistake.
+    let long = format!(
+        "/households?district={}",
+        "1".repeat(fieldcheck_api::MAX_URI_BYTES)
+    );
+    app.get(&long, &office)
+        .await
+        .assert_problem(414, "uri-too-long");
+    app.raw(Method::GET, "/households", Some(&office), |mut r| {
+        for i in 0..=fieldcheck_api::MAX_HEADER_FIELDS {
+            r = r.header(format!("x-filler-{i}"), "x");
+        }
+        r
+    })
+    .await
+    .assert_problem(431, "headers-too-large");
+
+    // The server's address: a browser lands on the office's sign-in, an API client gets the
+    // problem of a path that is no resource.
+    app.raw(Method::GET, "/", None, |r| {
+        r.header("accept", "application/json")
+    })
+    .await
+    .assert_problem(404, "not-found");
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let landing = browser
+        .get(format!("{}/", app.base))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(landing.status(), 303);
+    assert_eq!(landing.headers()["location"], "/ui/");
     app.raw(Method::DELETE, "/households", Some(&office), |r| r)
         .await
         .assert_problem(405, "method-not-allowed");
+
+    // One rule for every list: a filter value outside its vocabulary is a 400, a path naming a
+    // record that does not exist is a 404 — never an empty 200.
+    for bad in [
+        "/photos?status=bogus",
+        "/photos?review_status=bogus",
+        "/photos?flag=bogus",
+        "/households?district=bogus",
+    ] {
+        app.get(bad, &office)
+            .await
+            .assert_problem(400, "invalid-query");
+    }
+    let cycle = app.get("/cycles", &office).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.get(&format!("/cycles/{cycle}/progress?district=bogus"), &office)
+        .await
+        .assert_problem(400, "invalid-query");
+    assert_eq!(
+        app.get(
+            &format!("/cycles/{cycle}/progress?district=460106"),
+            &office
+        )
+        .await
+        .status,
+        200
+    );
+    let unknown = uuid::Uuid::now_v7();
+    let assessee = app.get("/assessees?limit=1", &office).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        format!("/cycles/{unknown}/satisfaction"),
+        format!("/cycles/{unknown}/self-reports"),
+        format!("/cycles/{unknown}/results"),
+        format!("/cycles/{unknown}/progress"),
+        format!("/cycles/{unknown}/scores?assessee_id={assessee}"),
+    ] {
+        app.get(&path, &office)
+            .await
+            .assert_problem(404, "not-found");
+    }
 
     // Oversized bodies: 413 from the declared length and while streaming.
     let small = spawn_app_with(backend, |c| c.limits.json_body_bytes = 2048).await;
@@ -143,4 +227,44 @@ fn futures_stream(
             .map(|c| Ok(c.to_vec()))
             .collect::<Vec<_>>(),
     )
+}
+
+/// RFC 9110 §15.5.6: a 405 carries `Allow` with the methods the resource has, on every path.
+async fn every_path_names_its_methods_on_405(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut methods: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for (method, path, _) in fieldcheck_api::routes::table() {
+        methods.entry(path).or_default().push(method.to_string());
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let parameter = regex::Regex::new(r"\{[^}]+\}").unwrap();
+    for (path, allowed) in methods {
+        let unused = ["DELETE", "PUT", "PATCH", "POST", "GET"]
+            .into_iter()
+            .find(|m| !allowed.iter().any(|a| a == m))
+            .unwrap();
+        let concrete = parameter.replace_all(path, id.as_str()).into_owned();
+        let r = app
+            .raw(
+                Method::from_bytes(unused.as_bytes()).unwrap(),
+                &concrete,
+                None,
+                |r| r,
+            )
+            .await;
+        r.assert_problem(405, "method-not-allowed");
+        let allow = r
+            .headers
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let mut listed: Vec<String> = allow
+            .unwrap_or_else(|| panic!("{unused} {path}: 405 without Allow"))
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect();
+        listed.sort();
+        let mut expected = allowed.clone();
+        expected.sort();
+        assert_eq!(listed, expected, "{unused} {path}");
+    }
 }

@@ -8,6 +8,7 @@ mod assessment;
 mod auth;
 mod browser;
 mod cache;
+mod cli;
 mod contract;
 mod errors;
 mod media;

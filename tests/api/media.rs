@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 on_both_backends!(
     resumable_upload_stores_once_and_flags,
     bad_uploads_are_refused_and_store_nothing,
-    png_originals_are_served_as_png
+    png_originals_are_served_as_png,
+    only_stored_photos_make_exact_duplicates
 );
 
 fn sha(bytes: &[u8]) -> String {
@@ -353,6 +354,17 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
     // and its exact copy (found by the hash's bands), not the different photo.
     let session = app.web_session("office").await;
     let page = app.web_page(&format!("/ui/photos/{id3}"), &session).await;
+    // The household as people know it, and the time in Beijing time, not UTC.
+    let registration_no = households[1]["registration_no"].as_str().unwrap();
+    let head = households[1]["head_name"].as_str().unwrap();
+    assert!(
+        page.contains(registration_no) && page.contains(head),
+        "the photo page names its household by head and 户编号"
+    );
+    assert!(
+        page.contains("北京时间") && !page.contains(" UTC<"),
+        "{page}"
+    );
     let dups = &page[page.find("dups").expect("a duplicates list")..];
     for (other, listed) in [(&id, true), (&id2, true), (&id4, false)] {
         assert_eq!(
@@ -681,4 +693,40 @@ async fn upload_to_a_real_s3_server() {
     let thumb = get_object(&app, &office, &id, "thumb").await;
     assert_eq!(thumb.status(), 200);
     assert!(image::load_from_memory(&thumb.bytes().await.unwrap()).is_ok());
+}
+
+/// A record that announced a hash but whose bytes never came is not a photo: the first upload of
+/// those bytes elsewhere is no exact duplicate. Once both are stored, the second one is.
+async fn only_stored_photos_make_exact_duplicates(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.login("inspector1").await;
+    let households = my_households(&app, &token).await;
+    let (h1, h2) = (
+        households[0]["id"].as_str().unwrap().to_owned(),
+        households[1]["id"].as_str().unwrap().to_owned(),
+    );
+    let bytes = fixture("autumn-2560x1600.jpg");
+    let digest = sha(&bytes);
+    let announced = push_photo(&app, &token, &h1, &digest, None).await;
+    let uploaded = push_photo(&app, &token, &h2, &digest, None).await;
+    let r = put_content(&app, &token, &uploaded, bytes.clone()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(
+        !r.body["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("exact_duplicate")),
+        "flagged against a photo never uploaded: {}",
+        r.text
+    );
+    let r = put_content(&app, &token, &announced, bytes).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(
+        r.body["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("exact_duplicate")),
+        "{}",
+        r.text
+    );
 }

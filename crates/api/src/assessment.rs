@@ -111,7 +111,7 @@ pub(crate) async fn aggregate(
 ) -> Result<HttpResponse> {
     let id = uuid_param(&id)?;
     let txn = state.store.write().await?;
-    let n = store::aggregate(&*txn, p.user, id).await?;
+    let n = store::aggregate(&*txn, p.user, id, state.config.pii.min_count).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "results": n })))
 }
@@ -434,6 +434,14 @@ pub(crate) async fn progress(
     q: web::Query<DistrictQuery>,
 ) -> Result<HttpResponse> {
     p.require(Action::ReadAssessment)?;
+    if q.district
+        .as_deref()
+        .is_some_and(|d| !fieldcheck_domain::DivisionCode::is_district(d))
+    {
+        return Err(ApiError::InvalidQuery(
+            "district: a district's six-digit division code".into(),
+        ));
+    }
     let items = store::progress(
         &state.store.db,
         &p.scope,
@@ -450,7 +458,12 @@ pub(crate) async fn satisfaction(
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
     p.require(Action::ReadAssessment)?;
-    let items = fieldwork::satisfaction(&state.store.db, &p.scope, uuid_param(&id)?).await?;
+    // Whoever may read the responses themselves sees exact counts; others (assessees) do not see
+    // counts small enough to tell one household's answer.
+    let withhold_below = (!p.role.may(Action::ReadResponses)).then_some(state.config.pii.min_count);
+    let items =
+        fieldwork::satisfaction(&state.store.db, &p.scope, uuid_param(&id)?, withhold_below)
+            .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 

@@ -333,6 +333,7 @@ async fn issue_pair(
     let refresh = new_refresh_token();
     users::store_refresh(
         conn,
+        users::TokenKind::Device,
         user,
         family,
         token_hash(&refresh),

@@ -2,11 +2,11 @@
 //! variables (`__` separates a section from a key), then command-line flags. Secrets are held in
 //! [`Secret`], whose `Debug` prints nothing.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// How strict start-up is about secrets.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Missing secrets are generated once into the data folder, so a fresh checkout just runs.
@@ -21,6 +21,13 @@ pub enum Mode {
 #[serde(transparent)]
 pub struct Secret(pub String);
 
+/// Serialised only to list the settings' names (see [`Config::load`]): the value never leaves.
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("")
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(…)")
@@ -28,7 +35,7 @@ impl std::fmt::Debug for Secret {
 }
 
 /// Everything the server is configured with.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Development or production.
@@ -57,11 +64,15 @@ pub struct Config {
     pub web: WebConfig,
     /// The in-process read cache.
     pub cache: CacheConfig,
+    /// `FIELDCHECK_*` environment variables that name no setting: ignored, and reported once
+    /// logging is up (a script's own variable must not stop the server).
+    #[serde(skip)]
+    pub ignored_env: Vec<String>,
 }
 
 /// The in-process read cache (see `fieldcheck_store::cache`): writes made by this server are seen
 /// at once; writes made by another process (the CLI, a second server) within `ttl_ms`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheConfig {
     /// How long a cached read lives, in milliseconds; 0 turns caching off.
@@ -80,7 +91,7 @@ impl Default for CacheConfig {
 }
 
 /// The office's pages (`/ui`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebConfig {
     /// Map tiles, e.g. `https://t0.tianditu.gov.cn/vec_w/wmts?…&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY`
@@ -95,6 +106,34 @@ pub struct WebConfig {
     pub secure_cookies: Option<bool>,
     /// A sign-in lasts this long without activity limits.
     pub session_ttl_secs: u64,
+    /// The offset the pages show times in: Beijing time (`+08:00`, no daylight saving) unless
+    /// set otherwise. Data are stored and exchanged in UTC.
+    pub utc_offset: UtcOffset,
+}
+
+/// A fixed offset from UTC, written `+08:00`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UtcOffset(pub chrono::FixedOffset);
+
+impl Default for UtcOffset {
+    fn default() -> Self {
+        UtcOffset(chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!()))
+    }
+}
+
+impl<'de> Deserialize<'de> for UtcOffset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse::<chrono::FixedOffset>()
+            .map(UtcOffset)
+            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not an offset like +08:00")))
+    }
+}
+
+impl Serialize for UtcOffset {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
 }
 
 impl Default for WebConfig {
@@ -105,12 +144,13 @@ impl Default for WebConfig {
             tile_attribution: None,
             secure_cookies: None,
             session_ttl_secs: 8 * 3600,
+            utc_offset: UtcOffset::default(),
         }
     }
 }
 
 /// Token settings.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// `iss` of issued tokens.
@@ -126,15 +166,27 @@ pub struct AuthConfig {
 }
 
 /// Personal-data key.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PiiConfig {
     /// Base64 of 32 random bytes.
     pub key: Option<Secret>,
+    /// Satisfaction counts over fewer answers than this are withheld from assessees (and from
+    /// the published results' explanations), so a count cannot tell one household's answer.
+    pub min_count: u64,
+}
+
+impl Default for PiiConfig {
+    fn default() -> Self {
+        PiiConfig {
+            key: None,
+            min_count: fieldcheck_domain::assessment::DEFAULT_MIN_COUNT,
+        }
+    }
 }
 
 /// Where blobs go.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BlobConfig {
     /// `local` or `s3`.
@@ -156,7 +208,7 @@ pub struct BlobConfig {
 }
 
 /// Evidence checks.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MediaConfig {
     /// EXIF position further than this from the household is flagged.
@@ -201,7 +253,7 @@ impl MediaConfig {
 }
 
 /// Request limits.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Largest JSON body.
@@ -211,7 +263,7 @@ pub struct Limits {
 }
 
 /// Logging.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     /// `json` (default) or `pretty`.
@@ -236,6 +288,7 @@ impl Default for Config {
             log: LogConfig::default(),
             web: WebConfig::default(),
             cache: CacheConfig::default(),
+            ignored_env: Vec::new(),
         }
     }
 }
@@ -317,6 +370,33 @@ fn env_value(raw: &str) -> toml::Value {
     }
 }
 
+/// Every setting's path (`["auth", "access_ttl_secs"]`), read off the defaults.
+fn setting_paths() -> std::collections::BTreeSet<Vec<String>> {
+    fn walk(
+        prefix: &mut Vec<String>,
+        v: &serde_json::Value,
+        out: &mut std::collections::BTreeSet<Vec<String>>,
+    ) {
+        match v {
+            serde_json::Value::Object(m) if !prefix.is_empty() || !m.is_empty() => {
+                for (k, v) in m {
+                    prefix.push(k.clone());
+                    walk(prefix, v, out);
+                    prefix.pop();
+                }
+            }
+            _ => {
+                out.insert(prefix.clone());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    if let Ok(v) = serde_json::to_value(Config::default()) {
+        walk(&mut Vec::new(), &v, &mut out);
+    }
+    out
+}
+
 impl Config {
     /// Loads the file (if any) and overlays `vars` (the process environment in production use).
     pub fn load(
@@ -334,16 +414,22 @@ impl Config {
             }
             None => toml::Table::new(),
         };
+        // The file is strict (a typo there is an operator's mistake to report); the environment
+        // is shared with scripts and tools, so only names of settings are taken from it.
+        let known = setting_paths();
+        let mut ignored_env = Vec::new();
         for (name, value) in vars {
             let Some(rest) = name.strip_prefix("FIELDCHECK_") else {
                 continue;
             };
-            // Variables of the development tooling (./dev, tests, benchmarks), not settings.
-            const TOOLING: [&str; 5] = ["TEST_", "SIM_", "FUZZ_", "GARAGE_", "BENCH_"];
-            if rest == "CONFIG" || TOOLING.iter().any(|p| rest.starts_with(p)) {
+            if rest == "CONFIG" {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            if !known.contains(&path) {
+                ignored_env.push(name);
+                continue;
+            }
             let mut table = &mut root;
             for section in &path[..path.len() - 1] {
                 let entry = table
@@ -360,9 +446,11 @@ impl Config {
             }
             table.insert(path[path.len() - 1].clone(), env_value(&value));
         }
-        toml::Value::Table(root)
+        let mut config = toml::Value::Table(root)
             .try_into::<Config>()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.ignored_env = ignored_env;
+        Ok(config)
     }
 
     /// The database URL, defaulting to a SQLite file in the data folder.
@@ -420,8 +508,38 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_are_errors() {
-        let e = Config::load(None, [("FIELDCHECK_BINDD".to_owned(), "x".to_owned())]);
-        assert!(e.is_err());
+    fn unknown_keys_are_errors_in_the_file_and_ignored_in_the_environment() {
+        let dir = std::env::temp_dir().join(format!("fc-config-strict-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "bindd = \"0.0.0.0:1\"\n").unwrap();
+        assert!(Config::load(Some(&file), []).is_err());
+        let c = Config::load(
+            None,
+            [
+                (
+                    "FIELDCHECK_BIN".to_owned(),
+                    "/usr/bin/fieldcheck".to_owned(),
+                ),
+                ("FIELDCHECK_AUTH__NOPE".to_owned(), "1".to_owned()),
+                ("FIELDCHECK_PII__MIN_COUNT".to_owned(), "7".to_owned()),
+                (
+                    "FIELDCHECK_DATABASE_URL".to_owned(),
+                    "sqlite://x".to_owned(),
+                ),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.ignored_env, ["FIELDCHECK_BIN", "FIELDCHECK_AUTH__NOPE"]);
+        assert_eq!(c.pii.min_count, 7);
+        assert_eq!(c.database_url(), "sqlite://x");
+        // A wrong value of a real setting is still an error.
+        assert!(
+            Config::load(
+                None,
+                [("FIELDCHECK_PII__MIN_COUNT".to_owned(), "x".to_owned())]
+            )
+            .is_err()
+        );
     }
 }

@@ -21,9 +21,13 @@ pub enum ApiError {
     /// No such record within the caller's scope, or no such route.
     #[error("not found")]
     NotFound,
-    /// The route exists but not with this method.
-    #[error("method not allowed")]
-    MethodNotAllowed,
+    /// The route exists but not with this method; the methods it has, for the `Allow` header
+    /// (RFC 9110 §15.5.6).
+    #[error("method not allowed; this path allows {allow}")]
+    MethodNotAllowed {
+        /// Comma-separated methods, e.g. `GET, PATCH`.
+        allow: String,
+    },
     /// Fields failed validation.
     #[error("validation failed")]
     Validation(ValidationErrors),
@@ -70,6 +74,12 @@ pub enum ApiError {
     /// A sync push carries more mutations than allowed.
     #[error("at most {0} mutations per push; split the batch")]
     BatchTooLarge(usize),
+    /// The request's target (path and query) is longer than the server reads.
+    #[error("the URL is longer than {0} bytes")]
+    UriTooLong(usize),
+    /// The request carries more header fields than the server reads.
+    #[error("more than {0} header fields")]
+    HeadersTooLarge(usize),
     /// A query parameter is invalid.
     #[error("invalid query: {0}")]
     InvalidQuery(String),
@@ -120,7 +130,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::NotFound => "not-found",
-            ApiError::MethodNotAllowed => "method-not-allowed",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::Validation(_) => "validation-failed",
             ApiError::MalformedJson(_) => "malformed-json",
             ApiError::InvalidBody { .. } => "invalid-body",
@@ -132,6 +142,8 @@ impl ApiError {
             ApiError::HashMismatch => "hash-mismatch",
             ApiError::NotAnImage(_) => "not-an-image",
             ApiError::ImageTooLarge { .. } => "image-too-large",
+            ApiError::UriTooLong(_) => "uri-too-long",
+            ApiError::HeadersTooLarge(_) => "headers-too-large",
             ApiError::InvalidQuery(_) => "invalid-query",
             ApiError::InvalidCursor => "invalid-cursor",
             ApiError::PreconditionRequired => "if-match-required",
@@ -151,7 +163,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "Authentication required",
             ApiError::Forbidden => "Not allowed for your role",
             ApiError::NotFound => "Not found",
-            ApiError::MethodNotAllowed => "Method not allowed",
+            ApiError::MethodNotAllowed { .. } => "Method not allowed",
             ApiError::Validation(_) => "Some fields are invalid",
             ApiError::MalformedJson(_) => "The body is not valid JSON",
             ApiError::InvalidBody { .. } => "The body does not match the expected shape",
@@ -163,6 +175,8 @@ impl ApiError {
             ApiError::HashMismatch => "Upload does not match its hash",
             ApiError::NotAnImage(_) => "Not a readable photo",
             ApiError::ImageTooLarge { .. } => "Picture too large",
+            ApiError::UriTooLong(_) => "URL too long",
+            ApiError::HeadersTooLarge(_) => "Too many header fields",
             ApiError::InvalidQuery(_) => "Invalid query parameters",
             ApiError::InvalidCursor => "Invalid cursor",
             ApiError::PreconditionRequired => "If-Match required",
@@ -212,7 +226,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Validation(_) | ApiError::InvalidBody { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -220,6 +234,8 @@ impl ResponseError for ApiError {
                 StatusCode::BAD_REQUEST
             }
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::PayloadTooLarge(_) | ApiError::BatchTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -284,6 +300,9 @@ impl ResponseError for ApiError {
             ApiError::OffsetMismatch { held } => {
                 res.insert_header(("Upload-Offset", held.to_string()));
             }
+            ApiError::MethodNotAllowed { allow } => {
+                res.insert_header((header::ALLOW, allow.as_str()));
+            }
             ApiError::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"fieldcheck\""));
             }
@@ -303,6 +322,9 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(v) => ApiError::Validation(v),
             StoreError::Locked => ApiError::Locked,
             StoreError::Refused { code, detail } => ApiError::Refused { code, detail },
+            StoreError::Busy => {
+                ApiError::Unavailable("the database is busy with another writer".into())
+            }
             other => ApiError::internal(other),
         }
     }

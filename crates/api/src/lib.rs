@@ -136,8 +136,17 @@ fn problem_for_status<B: MessageBody + 'static>(
     let status = res.status();
     let err = match status.as_u16() {
         404 => ApiError::NotFound,
-        405 => ApiError::MethodNotAllowed,
+        405 => ApiError::MethodNotAllowed {
+            allow: res
+                .headers()
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        },
         413 => ApiError::PayloadTooLarge(0),
+        414 => ApiError::UriTooLong(MAX_URI_BYTES),
+        431 => ApiError::HeadersTooLarge(MAX_HEADER_FIELDS),
         415 => ApiError::UnsupportedMediaType,
         400..=499 => ApiError::InvalidQuery(
             status
@@ -155,21 +164,49 @@ fn problem_for_status<B: MessageBody + 'static>(
     ))
 }
 
+/// The longest request target (path and query) the server reads: the longest gallery filter is
+/// well under 1 KiB. Below the HTTP parser's own limit (64 KiB), so a longer one is answered as
+/// every other client mistake is: problem+json, logged as a client error.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header fields the server reads (browsers send about 20). Below the HTTP parser's own
+/// limit (96) for the same reason.
+pub const MAX_HEADER_FIELDS: usize = 64;
+
+async fn request_head_limits(
+    req: actix_web::dev::ServiceRequest,
+    next: middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URI_BYTES {
+        return Err(ApiError::UriTooLong(MAX_URI_BYTES).into());
+    }
+    if req.headers().len() > MAX_HEADER_FIELDS {
+        return Err(ApiError::HeadersTooLarge(MAX_HEADER_FIELDS).into());
+    }
+    next.call(req).await
+}
+
 fn configure(cfg: &mut web::ServiceConfig) {
-    let mut grouped: Vec<(&'static str, Vec<actix_web::Route>)> = Vec::new();
-    for (_, path, route) in routes::table() {
-        match grouped.iter_mut().find(|(p, _)| *p == path) {
-            Some((_, routes)) => routes.push(route),
-            None => grouped.push((path, vec![route])),
+    type Resource = (&'static str, Vec<String>, Vec<actix_web::Route>);
+    let mut grouped: Vec<Resource> = Vec::new();
+    for (method, path, route) in routes::table() {
+        match grouped.iter_mut().find(|(p, ..)| *p == path) {
+            Some((_, methods, routes)) => {
+                methods.push(method.to_string());
+                routes.push(route);
+            }
+            None => grouped.push((path, vec![method.to_string()], vec![route])),
         }
     }
-    for (path, routes) in grouped {
+    for (path, methods, routes) in grouped {
         let mut resource = web::resource(path);
         for r in routes {
             resource = resource.route(r);
         }
-        cfg.service(resource.default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::MethodNotAllowed)
+        let allow = methods.join(", ");
+        cfg.service(resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
         })));
     }
 }
@@ -197,6 +234,7 @@ pub fn serve(
                 Err::<HttpResponse, _>(ApiError::NotFound)
             }))
             .wrap(ErrorHandlers::new().default_handler(problem_for_status))
+            .wrap(middleware::from_fn(request_head_limits))
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(telemetry::request_context))
     })

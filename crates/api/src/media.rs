@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, ListPage, path_id};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use fieldcheck_domain::{Action, PhotoStatus, Role, evidence::PhotoFlag};
+use fieldcheck_domain::{Action, PhotoStatus, ReviewStatus, Role, evidence::PhotoFlag};
 use fieldcheck_media::{MediaError, exif, process};
 use fieldcheck_store::{PageRequest, photos};
 use futures_util::StreamExt;
@@ -334,8 +334,8 @@ pub struct PhotoQuery {
     household: Option<Uuid>,
     visit: Option<Uuid>,
     flag: Option<PhotoFlag>,
-    status: Option<String>,
-    review_status: Option<String>,
+    status: Option<PhotoStatus>,
+    review_status: Option<ReviewStatus>,
     cursor: Option<String>,
     limit: Option<u64>,
 }
@@ -365,8 +365,8 @@ pub async fn list(
         household_id: q.household,
         visit_id: q.visit,
         flag: q.flag,
-        status: q.status.clone(),
-        review_status: q.review_status.clone(),
+        status: q.status,
+        review_status: q.review_status,
         ..Default::default()
     };
     let page = photos::list(

@@ -62,6 +62,16 @@ pub enum ComputedSource {
     SurveyCoverage,
 }
 
+/// Satisfaction counts below this are withheld from assessees by default (`[pii] min_count`).
+pub const DEFAULT_MIN_COUNT: u64 = 5;
+
+/// Whether satisfaction counts over `rated` answers must be withheld from someone who may not
+/// read individual responses: with few answers, "rated 1, satisfied 0" tells an assessee how one
+/// household answered. Official statistics suppress small cells the same way.
+pub fn counts_withheld(rated: u64, min_count: u64) -> bool {
+    rated < min_count
+}
+
 /// A computed item's score: the item's maximum times `numerator / denominator`, rounded half up;
 /// 0 when there is nothing to compute from.
 pub fn computed_score(max: Tenths, numerator: u64, denominator: u64) -> Tenths {

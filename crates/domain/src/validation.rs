@@ -19,6 +19,24 @@ pub struct FieldError {
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {
+    /// The same errors with their paths under `parent` (`answers.q3` → `fields.answers.q3`), for
+    /// input checked on its own and then reported inside the document that carried it.
+    pub fn nested_under(self, parent: &str) -> ValidationErrors {
+        ValidationErrors(
+            self.0
+                .into_iter()
+                .map(|e| FieldError {
+                    field: if e.field.is_empty() {
+                        parent.to_owned()
+                    } else {
+                        format!("{parent}.{}", e.field)
+                    },
+                    ..e
+                })
+                .collect(),
+        )
+    }
+
     /// Records one invalid field.
     pub fn add(
         &mut self,

@@ -160,6 +160,18 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// A reviewer's judgement of a piece of evidence.
+    ReviewStatus {
+        /// Not judged yet.
+        Pending = "pending",
+        /// Accepted as evidence.
+        Accepted = "accepted",
+        /// Rejected, with a reason.
+        Rejected = "rejected",
+    }
+);
+
+vocabulary!(
     /// Where a photo record stands.
     PhotoStatus {
         /// The record arrived; its bytes have not.

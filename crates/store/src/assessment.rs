@@ -601,6 +601,7 @@ pub async fn list_self_reports(
     scope: &Scope,
     cycle_id: Uuid,
 ) -> Result<Vec<SelfReport>, StoreError> {
+    get_cycle(conn, cycle_id).await?;
     let ids = reachable_assessees(conn, scope).await?;
     let mut q = self_reports::Entity::find()
         .filter(self_reports::Column::CycleId.eq(cycle_id))
@@ -964,6 +965,7 @@ pub async fn list_scores(
     cycle_id: Uuid,
     assessee_id: Uuid,
 ) -> Result<Vec<Score>, StoreError> {
+    get_cycle(conn, cycle_id).await?;
     Ok(scores::Entity::find()
         .filter(scores::Column::CycleId.eq(cycle_id))
         .filter(scores::Column::AssesseeId.eq(assessee_id))
@@ -1062,11 +1064,14 @@ async fn ratios(
 /// Computes every assessee's result in step 3: evaluators' scores combined by the cycle's rule,
 /// computed items from the data (satisfaction, poverty exits, survey coverage), totals and
 /// suggested grades. Decisions taken before are kept only where the suggestion did not change.
-/// Set-based: a handful of grouped queries whatever the number of assessees.
+/// Set-based: a handful of grouped queries whatever the number of assessees. Results are
+/// published to assessees, so a satisfaction item over fewer than `min_count` answers says so
+/// instead of giving its counts.
 pub async fn aggregate(
     conn: &impl ConnectionTrait,
     actor: UserId,
     cycle_id: Uuid,
+    min_count: u64,
 ) -> Result<usize, StoreError> {
     let c = get_cycle(conn, cycle_id).await?;
     ensure_step(&c, CycleStep::Aggregation, "aggregation")?;
@@ -1162,10 +1167,14 @@ pub async fn aggregate(
                         }
                     };
                     let (n, d) = map.get(&a.id).copied().unwrap_or((0, 0));
-                    (
-                        assessment::computed_score(item.max_tenths, n, d),
-                        format!("{label}: {n} of {d}"),
-                    )
+                    let how = if src == ComputedSource::Satisfaction
+                        && assessment::counts_withheld(d, min_count)
+                    {
+                        format!("{label}: fewer than {min_count} answers, counts withheld")
+                    } else {
+                        format!("{label}: {n} of {d}")
+                    };
+                    (assessment::computed_score(item.max_tenths, n, d), how)
                 }
                 None => {
                     let s = given

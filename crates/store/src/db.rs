@@ -9,7 +9,7 @@ use fieldcheck_domain::{HouseholdId, UserId};
 use fieldcheck_migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -41,6 +41,9 @@ pub struct Store {
     accounts: Arc<ReadCache<UserId, Arc<Account>>>,
     households: Arc<ReadCache<HouseholdId, Arc<HouseholdDetail>>>,
 }
+
+/// How long an SQLite writer waits for another process to release the write lock.
+pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How long cached reads live by default (`[cache] ttl_ms`).
 pub const DEFAULT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
@@ -83,7 +86,12 @@ impl Store {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false);
         match backend {
-            Backend::Sqlite => opts.max_connections(8).min_connections(1),
+            Backend::Sqlite => opts
+                .max_connections(8)
+                .min_connections(1)
+                // How long a writer waits for another process's write lock before it gives up
+                // with `StoreError::Busy` (the server answers 503, the CLI says so).
+                .map_sqlx_sqlite_opts(|o| o.busy_timeout(SQLITE_BUSY_TIMEOUT)),
             Backend::Postgres => opts.max_connections(32).min_connections(2),
         };
         let db = Database::connect(opts).await?;
@@ -168,7 +176,20 @@ impl Store {
             Some(g) => Some(g.clone().lock_owned().await),
             None => None,
         };
-        let txn = self.db.begin().await?;
+        let txn = match self.backend {
+            // Take SQLite's write lock at BEGIN, where the busy timeout waits for another
+            // process's writer (the CLI beside a server). A deferred transaction that reads first
+            // cannot wait when it later needs the lock: it fails at once with SQLITE_BUSY.
+            Backend::Sqlite => {
+                self.db
+                    .begin_with_options(TransactionOptions {
+                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                        ..TransactionOptions::default()
+                    })
+                    .await?
+            }
+            Backend::Postgres => self.db.begin().await?,
+        };
         if self.backend == Backend::Postgres {
             // Every writer takes the change-log counter's row lock first, before any row lock of
             // its own. Triggers would take it anyway at the first tracked write, but by then the

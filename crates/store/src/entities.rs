@@ -340,6 +340,20 @@ pub mod refresh_tokens {
         pub expires_at: DateTimeUtc,
         pub used_at: Option<DateTimeUtc>,
         pub revoked_at: Option<DateTimeUtc>,
+        pub kind: TokenKind,
+    }
+
+    /// What a stored token opens. The kinds never stand in for each other: a session's value is
+    /// not a refresh token, and a refresh token is not a session cookie.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, serde::Serialize)]
+    #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+    pub enum TokenKind {
+        /// A device's sign-in through the API: rotated on every `POST /auth/refresh`.
+        #[sea_orm(string_value = "device")]
+        Device,
+        /// A browser's session on the office pages: never rotated, never refreshed.
+        #[sea_orm(string_value = "session")]
+        Session,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -40,9 +40,21 @@ pub enum StoreError {
         /// Explanation.
         detail: String,
     },
+    /// SQLite's one write lock stayed with another process (the CLI beside a server, or the
+    /// reverse) for longer than the busy timeout. Nothing was written; trying again is safe.
+    #[error("the database is busy with another writer")]
+    Busy,
     /// Unexpected database failure.
     #[error("database error")]
     Db(#[source] DbErr),
+}
+
+/// SQLite's `SQLITE_BUSY` ("database is locked") and `SQLITE_LOCKED` ("database table is
+/// locked"), the only errors that mean "another writer holds the lock". sea-orm passes the
+/// driver's message through; its codes are not exposed as a kind.
+fn sqlite_busy(e: &DbErr) -> bool {
+    let text = e.to_string();
+    text.contains("database is locked") || text.contains("database table is locked")
 }
 
 impl From<DbErr> for StoreError {
@@ -54,6 +66,7 @@ impl From<DbErr> for StoreError {
             }
             // The lock triggers of approved cycles (see migration 4).
             _ if e.to_string().contains(fieldcheck_migration::LOCKED_MESSAGE) => StoreError::Locked,
+            _ if sqlite_busy(&e) => StoreError::Busy,
             _ => StoreError::Db(e),
         }
     }

@@ -900,12 +900,15 @@ pub async fn list_responses(
 }
 
 /// Satisfaction per assessee of a cycle: counts only, never individual responses, so an
-/// assessee can see how households judge it without learning who said what.
+/// assessee can see how households judge it without learning who said what. With
+/// `withhold_below`, lines over fewer answers than that show no counts (`suppressed`).
 pub async fn satisfaction(
     conn: &impl ConnectionTrait,
     scope: &Scope,
     cycle_id: Uuid,
+    withhold_below: Option<u64>,
 ) -> Result<Vec<Value>, StoreError> {
+    get_cycle(conn, cycle_id).await?;
     let rows: Vec<(Uuid, Option<bool>)> = response_assessees::Entity::find()
         .select_only()
         .column(response_assessees::Column::AssesseeId)
@@ -936,12 +939,23 @@ pub async fn satisfaction(
     Ok(by
         .into_iter()
         .map(|(a, (n, sat, rated))| {
+            if withhold_below.is_some_and(|min| assessment::counts_withheld(rated, min)) {
+                return json!({
+                    "assessee_id": a,
+                    "responses": n,
+                    "satisfied": null,
+                    "rated": null,
+                    "rate": null,
+                    "suppressed": true,
+                });
+            }
             json!({
                 "assessee_id": a,
                 "responses": n,
                 "satisfied": sat,
                 "rated": rated,
                 "rate": if rated == 0 { Value::Null } else { json!(sat as f64 / rated as f64) },
+                "suppressed": false,
             })
         })
         .collect())

@@ -6,7 +6,7 @@ use crate::page::{Page, PageRequest, fetch_page};
 use crate::{Scope, StoreError, audit, now};
 use chrono::{DateTime, Utc};
 use fieldcheck_domain::evidence::{Facts, PhotoFlag, Thresholds, flags, hash_bands};
-use fieldcheck_domain::{GeoPoint, PhotoStatus, UserId};
+use fieldcheck_domain::{GeoPoint, PhotoStatus, ReviewStatus, UserId};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QuerySelect, QueryTrait, Set,
@@ -178,10 +178,10 @@ pub struct PhotoFilter {
     pub visit_id: Option<Uuid>,
     /// Photos with this flag.
     pub flag: Option<PhotoFlag>,
-    /// `waiting_upload` or `stored`.
-    pub status: Option<String>,
-    /// `pending`, `accepted` or `rejected`.
-    pub review_status: Option<String>,
+    /// Waiting for its bytes, or stored.
+    pub status: Option<PhotoStatus>,
+    /// Pending, accepted or rejected.
+    pub review_status: Option<ReviewStatus>,
     /// Households of this district.
     pub district_code: Option<String>,
     /// Households of this village.
@@ -217,10 +217,10 @@ fn filter_condition_except(
         // Flags are stored as a JSON array of names; names are distinct, so a quoted match is exact.
         c = c.add(photo_records::Column::Flags.contains(format!("\"{}\"", f.as_str())));
     }
-    if let Some(s) = &filter.status {
+    if let Some(s) = filter.status {
         c = c.add(photo_records::Column::Status.eq(s.as_str()));
     }
-    if with_review && let Some(s) = &filter.review_status {
+    if with_review && let Some(s) = filter.review_status {
         c = c.add(photo_records::Column::ReviewStatus.eq(s.as_str()));
     }
     if let Some((from, to)) = filter.taken_between {
@@ -473,9 +473,12 @@ pub async fn complete(
                 .add(photo_records::Column::VisitId.is_null()),
             None => Condition::all().add(photo_records::Column::VisitId.is_not_null()),
         });
+    // Only photos whose bytes were stored: a record announcing the same hash whose upload never
+    // came (or whose objects went missing) is a claim, not a photo.
     let exact = photo_records::Entity::find()
         .filter(photo_records::Column::Sha256.eq(record.sha256.as_str()))
         .filter(photo_records::Column::Id.ne(record.id))
+        .filter(photo_records::Column::Status.eq(PhotoStatus::Stored.as_str()))
         .filter(elsewhere.clone())
         .one(conn)
         .await?
@@ -488,6 +491,7 @@ pub async fn complete(
         .filter(photo_records::Column::Id.in_subquery(sharing_a_band(facts.dhash)))
         .filter(photo_records::Column::Id.ne(record.id))
         .filter(photo_records::Column::Sha256.ne(record.sha256.as_str()))
+        .filter(photo_records::Column::Status.eq(PhotoStatus::Stored.as_str()))
         .filter(elsewhere)
         .into_tuple()
         .all(conn)
@@ -584,10 +588,14 @@ pub async fn review(
         .one(conn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let status = if accept { "accepted" } else { "rejected" };
+    let status = if accept {
+        ReviewStatus::Accepted
+    } else {
+        ReviewStatus::Rejected
+    };
     let version = p.version + 1;
     let mut am: photo_records::ActiveModel = p.into();
-    am.review_status = Set(status.to_owned());
+    am.review_status = Set(status.as_str().to_owned());
     am.review_reason = Set(reason.clone());
     am.reviewed_by = Set(Some(by.0));
     am.reviewed_at = Set(Some(now()));

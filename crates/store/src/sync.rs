@@ -631,7 +631,13 @@ async fn apply_one(
                     "this mutation id was used by someone else",
                 ));
             }
-            let original: Value = serde_json::from_str(&done.result).unwrap_or(Value::Null);
+            let mut original: Value = serde_json::from_str(&done.result).unwrap_or(Value::Null);
+            // The first answer as it was sent, which carried its mutation id beside the outcome.
+            if let Value::Object(first) = &mut original {
+                first
+                    .entry("mutation_id")
+                    .or_insert_with(|| Value::String(done.mutation_id.to_string()));
+            }
             return Ok(Outcome::Duplicate { original });
         }
         let outcome = match dispatch(&sp, who, m).await {
@@ -750,7 +756,8 @@ async fn push_response(
                 clock_skew_secs: skew,
             })
         }
-        Err(StoreError::Invalid(e)) => Ok(invalid(e)),
+        // Paths are relative to the mutation, like every other entity's: `fields.answers.q3`.
+        Err(StoreError::Invalid(e)) => Ok(invalid(e.nested_under("fields"))),
         Err(StoreError::Locked) => Ok(rejected("cycle-locked", "the cycle is approved")),
         Err(StoreError::MissingReference(what)) => {
             Ok(rejected("not-found", format!("no such {what}")))

@@ -1,6 +1,7 @@
 //! User accounts with their scopes, refresh tokens (hashes only, in rotation families) and the
 //! failed-sign-in counters that slow down password guessing.
 
+pub use crate::entities::refresh_tokens::TokenKind;
 use crate::entities::{login_throttle, refresh_tokens, scope_grants, users};
 use crate::page::{Page, PageRequest, fetch_page};
 use crate::scope::grant;
@@ -435,9 +436,11 @@ pub async fn update(
     user_dto(conn, u).await
 }
 
-/// Stores a new refresh token (by hash) in `family`.
+/// Stores a new token of `kind` (by hash) in `family`: a device's refresh token, or a browser
+/// session.
 pub async fn store_refresh(
     conn: &impl ConnectionTrait,
+    kind: TokenKind,
     user: UserId,
     family: Uuid,
     token_hash: String,
@@ -455,6 +458,7 @@ pub async fn store_refresh(
         expires_at: Set(t + ttl),
         used_at: Set(None),
         revoked_at: Set(None),
+        kind: Set(kind),
     }
     .insert(conn)
     .await?;
@@ -478,14 +482,16 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
-/// Spends a refresh token. Marking it used is conditional on it being unused, so two concurrent
-/// refreshes with the same token cannot both succeed.
+/// Spends a device's refresh token. Marking it used is conditional on it being unused, so two
+/// concurrent refreshes with the same token cannot both succeed. A browser session's value is
+/// not a refresh token: it is `Invalid` here.
 pub async fn spend_refresh(
     conn: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<RefreshOutcome, StoreError> {
     let Some(row) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .filter(refresh_tokens::Column::Kind.eq(TokenKind::Device))
         .one(conn)
         .await?
     else {
@@ -516,17 +522,15 @@ pub async fn spend_refresh(
     })
 }
 
-/// The user and family of a live browser session (stored like a refresh token, never spent):
-/// unknown, expired, revoked and used tokens give nothing.
+/// The user and family of a live browser session (stored beside refresh tokens, never spent):
+/// unknown, expired and revoked tokens, and every device's refresh token, give nothing.
 pub async fn session(
     conn: &impl ConnectionTrait,
     token_hash: &str,
-    device_id: &str,
 ) -> Result<Option<(UserId, Uuid)>, StoreError> {
     Ok(refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
-        // A phone's refresh token is not a browser session.
-        .filter(refresh_tokens::Column::DeviceId.eq(device_id))
+        .filter(refresh_tokens::Column::Kind.eq(TokenKind::Session))
         .filter(refresh_tokens::Column::UsedAt.is_null())
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .filter(refresh_tokens::Column::ExpiresAt.gt(now()))
@@ -546,13 +550,15 @@ pub async fn revoke_family(conn: &impl ConnectionTrait, family: Uuid) -> Result<
     Ok(())
 }
 
-/// The family of a token, if it is known.
+/// The family of a device's refresh token, if it is known (a session's value gives nothing:
+/// sessions end through the pages' sign-out).
 pub async fn family_of(
     conn: &impl ConnectionTrait,
     token_hash: &str,
 ) -> Result<Option<(UserId, Uuid)>, StoreError> {
     Ok(refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+        .filter(refresh_tokens::Column::Kind.eq(TokenKind::Device))
         .one(conn)
         .await?
         .map(|r| (UserId(r.user_id), r.family_id)))

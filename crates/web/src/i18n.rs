@@ -333,3 +333,25 @@ pub fn grade_label(s: &str) -> &'static str {
         _ => "",
     }
 }
+
+/// A time as the office reads it: at the configured offset (Beijing time by default), with the
+/// offset named so a reader never mistakes it for UTC.
+pub fn local_time(
+    state: &fieldcheck_api::state::AppState,
+    t: chrono::DateTime<chrono::Utc>,
+    seconds: bool,
+) -> String {
+    let offset = state.config.web.utc_offset.0;
+    let local = t.with_timezone(&offset);
+    let zone = if offset.local_minus_utc() == 8 * 3600 {
+        "北京时间".to_owned()
+    } else {
+        format!("UTC{offset}")
+    };
+    let shape = if seconds {
+        "%Y-%m-%d %H:%M:%S"
+    } else {
+        "%Y-%m-%d %H:%M"
+    };
+    format!("{} {zone}", local.format(shape))
+}

@@ -110,8 +110,26 @@ impl ResponseError for WebError {
     }
 }
 
-/// Mounts the pages under `/ui` (pass to `fieldcheck_api::build_with`).
+/// `GET /`: a person who opens the server's address lands on the office's sign-in; a client
+/// that does not ask for HTML gets the API's answer for a path that is no resource.
+async fn root(req: actix_web::HttpRequest) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/ui/"))
+            .finish()
+    } else {
+        ApiError::NotFound.error_response()
+    }
+}
+
+/// Mounts the pages under `/ui` (pass to `fieldcheck_api::build_with`), and the server's root.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(root));
     cfg.service(
         web::scope("/ui")
             .wrap(middleware::from_fn(security_headers))

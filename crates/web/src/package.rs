@@ -209,7 +209,7 @@ pub(crate) async fn download(
         let (w0, w1) = filter.taken_between.unwrap_or(open);
         filter.taken_between = Some((from.unwrap_or(w0).max(w0), to.unwrap_or(w1).min(w1)));
     }
-    filter.status = Some("stored".into());
+    filter.status = Some(fieldcheck_domain::PhotoStatus::Stored);
     // The selection's records (not their bytes), page by page.
     let db = &state.store.db;
     let mut selected: Vec<Photo> = Vec::new();

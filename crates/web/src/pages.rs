@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, http::header, web};
 use fieldcheck_api::state::AppState;
 use fieldcheck_domain::assessment::format_points;
 use fieldcheck_domain::evidence::PhotoFlag;
-use fieldcheck_domain::{Action, HouseholdId, MeasureKind};
+use fieldcheck_domain::{Action, HouseholdId, MeasureKind, ReviewStatus};
 use fieldcheck_store::assessment as cycles_store;
 use fieldcheck_store::entities::visits;
 use fieldcheck_store::photos::{self, PhotoFilter};
@@ -188,13 +188,12 @@ impl GalleryQuery {
                 PhotoFlag::parse(&f).ok_or_else(|| WebError::BadRequest(format!("flag {f}")))?,
             ),
         };
-        let review = empty_none(&self.review);
-        if review
-            .as_deref()
-            .is_some_and(|r| !matches!(r, "pending" | "accepted" | "rejected"))
-        {
-            return Err(WebError::BadRequest("review".into()));
-        }
+        let review = match empty_none(&self.review) {
+            None => None,
+            Some(r) => {
+                Some(ReviewStatus::parse(&r).ok_or_else(|| WebError::BadRequest("review".into()))?)
+            }
+        };
         let district = empty_none(&self.district);
         if district
             .as_deref()
@@ -370,6 +369,15 @@ pub(crate) async fn photo(
     let (rec, home) = photos::get(db, &p.scope, id).await?;
     let view = photos::photo_view(rec.clone(), home, p.role.may(Action::ReadOriginals));
     let dups = photos::duplicates_of(db, &p.scope, id).await?;
+    // The household as people know it: its head and registration number (户编号).
+    let household = state
+        .store
+        .household(&p.scope, HouseholdId(view.household_id))
+        .await?;
+    let household_label = format!(
+        "{}（{}）",
+        household.household.head_name, household.household.registration_no
+    );
     let back = q.back.clone().unwrap_or_default();
     let body = html! {
         div.photo-page {
@@ -381,9 +389,9 @@ pub(crate) async fn photo(
             }
             section.facts {
                 dl {
-                    dt { (T.household) } dd { a href={ "/ui/households/" (view.household_id) } { (view.household_id) } }
+                    dt { (T.household) } dd { a href={ "/ui/households/" (view.household_id) } { (household_label) } }
                     dt { (T.visit) } dd { (view.visit_id.map(|v| v.to_string()).unwrap_or_else(|| T.none.into())) }
-                    dt { (T.taken_at) } dd { (view.taken_at.format("%Y-%m-%d %H:%M:%S UTC")) }
+                    dt { (T.taken_at) } dd { (i18n::local_time(&state, view.taken_at, true)) }
                     dt { (T.exif_position) } dd { (fmt_point(view.exif_position)) }
                     dt { (T.device_position) } dd { (fmt_point(view.device_position)) }
                     dt { (T.distance) } dd { (view.distance_to_household_m.map(|d| format!("{d:.0} m")).unwrap_or_else(|| T.none.into())) }
@@ -570,7 +578,7 @@ pub(crate) async fn household(
             thead { tr { th { (T.taken_at) } th { (T.status) } th { (T.checklist) } } }
             tbody {
                 @for v in &visits {
-                    tr { td { (v.started_at.format("%Y-%m-%d %H:%M")) } td { (v.status) } td.mono { (v.checklist) } }
+                    tr { td { (i18n::local_time(&state, v.started_at, false)) } td { (v.status) } td.mono { (v.checklist) } }
                 }
             }
         }
@@ -581,7 +589,7 @@ pub(crate) async fn household(
                 tbody {
                     @for r in &responses {
                         tr {
-                            td { (r.created_at.format("%Y-%m-%d %H:%M")) }
+                            td { (i18n::local_time(&state, r.created_at, false)) }
                             td { (match r.satisfied { Some(true) => T.yes, Some(false) => T.no, None => "—" }) }
                             td { (r.status) }
                         }

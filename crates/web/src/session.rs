@@ -21,7 +21,7 @@ use std::pin::Pin;
 
 const SESSION: &str = "fc_session";
 const LOGIN_CSRF: &str = "fc_login";
-/// Sessions are stored beside refresh tokens under this device name.
+/// The device name sessions are stored under (their kind, not this name, makes them sessions).
 const DEVICE: &str = "web-session";
 
 /// 32 random bytes as hex: cookie-safe.
@@ -94,7 +94,7 @@ impl FromRequest for Reviewer {
         Box::pin(async move {
             let state = state.ok_or_else(|| WebError::Internal("no state".into()))?;
             let token = token.ok_or_else(|| WebError::SignIn(here.clone()))?;
-            let (user, family) = users::session(&state.store.db, &token_hash(&token), DEVICE)
+            let (user, family) = users::session(&state.store.db, &token_hash(&token))
                 .await?
                 .ok_or_else(|| WebError::SignIn(here.clone()))?;
             let account = state
@@ -231,6 +231,7 @@ pub(crate) async fn login(
     let txn = state.store.write().await?;
     users::store_refresh(
         &*txn,
+        users::TokenKind::Session,
         UserId(account.row.id),
         uuid::Uuid::now_v7(),
         token_hash(&token),
@@ -269,8 +270,7 @@ pub(crate) async fn logout(
 ) -> Result<HttpResponse, WebError> {
     who.check_csrf(&form.csrf)?;
     if let Some(c) = req.cookie(SESSION)
-        && let Some((_, family)) =
-            users::session(&state.store.db, &token_hash(c.value()), DEVICE).await?
+        && let Some((_, family)) = users::session(&state.store.db, &token_hash(c.value())).await?
     {
         let txn = state.store.write().await?;
         users::revoke_family(&*txn, family).await?;

@@ -1,0 +1,103 @@
+//! The command line beside a running server on SQLite: its writes wait for the server's write
+//! lock instead of failing, and say clearly when they could not get it.
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use std::time::Duration;
+
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Child {
+    use base64::Engine;
+    let b64 = |b: [u8; 32]| base64::engine::general_purpose::STANDARD.encode(b);
+    std::process::Command::new(env!("CARGO_BIN_EXE_fieldcheck"))
+        .arg("--data-dir")
+        .arg(&app.data_dir)
+        .args(args)
+        .env("FIELDCHECK_PII__KEY", b64([7u8; 32]))
+        .env(
+            "FIELDCHECK_AUTH__SIGNING_KEYS",
+            format!("test-1:{}", b64([42u8; 32])),
+        )
+        .env("FIELDCHECK_LOG__LEVEL", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the CLI starts")
+}
+
+/// Holds SQLite's write lock from another connection for `hold`, having written (so a reader that
+/// started before holds a stale snapshot afterwards), as a long write of a server would.
+async fn hold_write_lock(data_dir: std::path::PathBuf, hold: Duration) {
+    let url = format!("sqlite://{}", data_dir.join("fieldcheck.sqlite").display());
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    txn.execute_unprepared(
+        "INSERT INTO login_throttle (key, failures, window_start) \
+         VALUES ('test:lock-holder', 0, '2026-12-01T00:00:00+00:00')",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(hold).await;
+    txn.commit().await.unwrap();
+}
+
+async fn wait(child: std::process::Child) -> std::process::Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_disable_waits_for_the_servers_write_lock() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let holder = tokio::spawn(hold_write_lock(
+        app.data_dir.clone(),
+        Duration::from_millis(1500),
+    ));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let out = wait(cli(&app, &["user", "disable", "inspector2"])).await;
+    holder.await.unwrap();
+    assert!(
+        out.status.success(),
+        "the CLI gave up while the lock was held briefly: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let admin = app.login("admin").await;
+    let users = app.list_all("/users", &admin).await;
+    let inspector2 = users
+        .iter()
+        .find(|u| u["username"] == "inspector2")
+        .unwrap();
+    assert_eq!(inspector2["disabled"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_disable_says_clearly_when_the_lock_never_comes() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let timeout = fieldcheck_store::db::SQLITE_BUSY_TIMEOUT;
+    let holder = tokio::spawn(hold_write_lock(
+        app.data_dir.clone(),
+        timeout + Duration::from_secs(3),
+    ));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let out = wait(cli(&app, &["user", "disable", "inspector2"])).await;
+    holder.await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(75), "{stderr}");
+    assert!(
+        stderr.contains("locked by another writer") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    let admin = app.login("admin").await;
+    let users = app.list_all("/users", &admin).await;
+    let inspector2 = users
+        .iter()
+        .find(|u| u["username"] == "inspector2")
+        .unwrap();
+    assert_eq!(inspector2["disabled"], false);
+}
