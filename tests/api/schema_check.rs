@@ -154,9 +154,13 @@ struct Ctx<'a> {
     body: &'a [u8],
 }
 
+/// Raised instead of a panic when `CONTRACT_VIOLATIONS_LOG` names a file: violations are
+/// appended to it and the test goes on, so one run lists them all.
+struct Logged;
+
 impl Ctx<'_> {
     fn fail(&self, what: String) -> ! {
-        panic!(
+        let message = format!(
             "contract violation: {} {} (operation {} {}) answered {}: {what}\nbody: {}",
             self.method,
             self.url_path,
@@ -164,13 +168,41 @@ impl Ctx<'_> {
             self.template,
             self.status,
             String::from_utf8_lossy(&self.body[..self.body.len().min(2000)])
-        )
+        );
+        if let Some(file) = std::env::var_os("CONTRACT_VIOLATIONS_LOG") {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)
+                .expect("contract log");
+            writeln!(f, "{message}\n").expect("contract log");
+            std::panic::resume_unwind(Box::new(Logged));
+        }
+        panic!("{message}")
     }
 }
 
 /// Checks one response against the document; panics with what is wrong. Without `body` (a
 /// caller that streams it), everything but the body is checked.
 pub fn check(
+    method: &str,
+    url_path: &str,
+    status: u16,
+    headers: &HeaderMap,
+    body: Option<&[u8]>,
+) {
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        check_inner(method, url_path, status, headers, body)
+    }));
+    if let Err(e) = checked {
+        if !e.is::<Logged>() {
+            std::panic::resume_unwind(e);
+        }
+    }
+}
+
+fn check_inner(
     method: &str,
     url_path: &str,
     status: u16,
