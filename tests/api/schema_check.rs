@@ -185,13 +185,7 @@ impl Ctx<'_> {
 
 /// Checks one response against the document; panics with what is wrong. Without `body` (a
 /// caller that streams it), everything but the body is checked.
-pub fn check(
-    method: &str,
-    url_path: &str,
-    status: u16,
-    headers: &HeaderMap,
-    body: Option<&[u8]>,
-) {
+pub fn check(method: &str, url_path: &str, status: u16, headers: &HeaderMap, body: Option<&[u8]>) {
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         check_inner(method, url_path, status, headers, body)
     }));
@@ -335,5 +329,67 @@ fn check_inner(
             "the body does not match {schema_ptr}:\n  {}",
             errors.join("\n  ")
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+    fn typed(ct: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+        h
+    }
+
+    fn violates(method: &str, path: &str, status: u16, ct: &'static str, body: &str) -> bool {
+        let h = typed(ct);
+        std::panic::catch_unwind(|| check(method, path, status, &h, Some(body.as_bytes()))).is_err()
+    }
+
+    #[test]
+    fn the_check_finds_what_breaks_the_contract() {
+        let json = "application/json";
+        let problem = "application/problem+json";
+        let page = r#"{"items": [], "next_cursor": null}"#;
+        // A conforming answer passes, with its query string and a `{id}` segment.
+        assert!(!violates("GET", "/households?limit=5", 200, json, page));
+        let not_found =
+            r#"{"type": "urn:fieldcheck:problem:not-found", "title": "Not found", "status": 404}"#;
+        assert!(!violates("GET", "/households/abc", 404, problem, not_found));
+        // A missing required property, a wrong type, a bad format.
+        assert!(violates(
+            "GET",
+            "/households",
+            200,
+            json,
+            r#"{"items": []}"#
+        ));
+        assert!(violates(
+            "GET",
+            "/households",
+            200,
+            json,
+            r#"{"items": {}, "next_cursor": null}"#
+        ));
+        assert!(violates(
+            "GET",
+            "/households",
+            200,
+            json,
+            r#"{"items": [{"id": "not-a-uuid"}], "next_cursor": null}"#
+        ));
+        // A problem type outside the response's enum.
+        let other = r#"{"type": "urn:fieldcheck:problem:internal", "title": "x", "status": 404}"#;
+        assert!(violates("GET", "/households/abc", 404, problem, other));
+        // A status the operation does not document (`default` covers 5xx only).
+        assert!(violates("GET", "/households", 418, problem, not_found));
+        // A content type the response does not declare.
+        assert!(violates("GET", "/households", 200, "text/plain", page));
+        // A method the path does not have answers 405 only.
+        assert!(violates("DELETE", "/households", 200, json, page));
+        // Paths outside the API are not checked.
+        assert!(!violates("GET", "/ui/households", 200, "text/html", "<p>"));
     }
 }
