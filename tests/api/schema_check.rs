@@ -189,10 +189,10 @@ pub fn check(method: &str, url_path: &str, status: u16, headers: &HeaderMap, bod
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         check_inner(method, url_path, status, headers, body)
     }));
-    if let Err(e) = checked {
-        if !e.is::<Logged>() {
-            std::panic::resume_unwind(e);
-        }
+    if let Err(e) = checked
+        && !e.is::<Logged>()
+    {
+        std::panic::resume_unwind(e);
     }
 }
 
