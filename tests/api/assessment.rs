@@ -39,12 +39,15 @@ async fn bytes(app: &TestApp, path: &str, token: &str) -> (u16, String, Vec<u8>)
         .await
         .unwrap();
     let status = r.status().as_u16();
+    let headers = r.headers().clone();
     let ct = r
         .headers()
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    (status, ct, r.bytes().await.unwrap().to_vec())
+    let body = r.bytes().await.unwrap().to_vec();
+    crate::schema_check::check("GET", path, status, &headers, Some(&body));
+    (status, ct, body)
 }
 
 /// Satisfaction counts over fewer answers than this are withheld from assessees here: more than

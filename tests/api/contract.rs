@@ -46,39 +46,119 @@ fn server_routes_and_spec_operations_are_the_same() {
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
 }
 
+/// The problem codes the server can send, read from its source: the codes of `ApiError::code`
+/// (crates/api/src/error.rs) and the codes of the workflow's refusals (`Refused { code: … }`
+/// and the step-transition errors mapped to codes) anywhere under crates/.
+fn server_problem_codes() -> BTreeSet<String> {
+    let root = crate::helpers::project_dir();
+    let literal = regex::Regex::new(r#"=>\s*"([a-z]+(?:-[a-z]+)*)""#).unwrap();
+    let refused_code = regex::Regex::new(r#"code:\s*"([a-z]+(?:-[a-z]+)*)""#).unwrap();
+    let mut codes = BTreeSet::new();
+    // `ApiError::code`: the arms of the function, up to the next function.
+    let error_rs = std::fs::read_to_string(format!("{root}/crates/api/src/error.rs")).unwrap();
+    let start = error_rs
+        .find("pub fn code(&self)")
+        .expect("ApiError::code in crates/api/src/error.rs");
+    let body = &error_rs[start..];
+    let body = &body[..body[1..].find("\n    fn ").map_or(body.len(), |e| e + 1)];
+    for c in literal.captures_iter(body) {
+        codes.insert(c[1].to_owned());
+    }
+    // Refusals: `Refused { code: "…", … }` and `TransitionError::… => "…"`.
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(format!("{root}/crates"))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("Refused {") {
+            let window: String = rest[at..].chars().take(200).collect();
+            if let Some(c) = refused_code.captures(&window) {
+                codes.insert(c[1].to_owned());
+            }
+            rest = &rest[at + 1..];
+        }
+        for line in text.lines().filter(|l| l.contains("TransitionError::")) {
+            for c in literal.captures_iter(line) {
+                codes.insert(c[1].to_owned());
+            }
+        }
+    }
+    codes
+}
+
 #[test]
 fn every_problem_type_is_documented() {
-    let text = std::fs::read_to_string(spec_path()).unwrap();
-    for code in [
+    let spec = spec();
+    let documented: BTreeSet<String> =
+        spec["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+            .as_array()
+            .expect("Problem.type has an enum")
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .and_then(|s| s.strip_prefix("urn:fieldcheck:problem:"))
+                    .unwrap_or_else(|| panic!("{v} is not urn:fieldcheck:problem:<code>"))
+                    .to_owned()
+            })
+            .collect();
+    let sent = server_problem_codes();
+    let mut wrong = Vec::new();
+    // The source scan must see what it is known to contain, so it cannot find nothing and pass.
+    for known in [
         "unauthorized",
-        "forbidden",
         "not-found",
-        "method-not-allowed",
         "validation-failed",
-        "malformed-json",
-        "invalid-body",
-        "unsupported-media-type",
-        "payload-too-large",
-        "invalid-query",
-        "invalid-cursor",
-        "if-match-required",
-        "stale-version",
-        "duplicate",
-        "missing-reference",
-        "too-many-attempts",
-        "unavailable",
         "internal",
         "cycle-locked",
         "wrong-step",
         "step-skipped",
         "reason-required",
+        "same-step",
         "not-aggregated",
         "already-submitted",
         "conflict-of-interest",
         "not-commissioned",
+        "uri-too-long",
+        "headers-too-large",
     ] {
-        assert!(text.contains(code), "problem type {code} is not documented");
+        if !sent.contains(known) {
+            wrong.push(format!(
+                "the server's source does not send {known} (or the scan missed it)"
+            ));
+        }
     }
+    for code in sent.difference(&documented) {
+        wrong.push(format!("the server sends {code}, which Problem.type lacks"));
+    }
+    for code in documented.difference(&sent) {
+        wrong.push(format!(
+            "Problem.type lists {code}, which the server never sends"
+        ));
+    }
+    // Each code is also in the description's table of codes.
+    let description = spec["info"]["description"].as_str().unwrap();
+    for code in &sent {
+        if !description.contains(&format!("`{code}`")) {
+            wrong.push(format!(
+                "problem code {code} is missing from the table in info.description"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{}\n(codes found in the source: {sent:?})",
+        wrong.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -194,6 +194,7 @@ impl TestApp {
         token: Option<&str>,
         build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
     ) -> Resp {
+        let method_name = method.to_string();
         let mut rb = self
             .client
             .request(method, format!("{}{}", self.base, path));
@@ -203,7 +204,10 @@ impl TestApp {
         let r = build(rb).send().await.expect("request sent");
         let status = r.status();
         let headers = r.headers().clone();
-        let text = r.text().await.unwrap_or_default();
+        let bytes = r.bytes().await.unwrap_or_default();
+        // Every answer must be one the OpenAPI document allows.
+        crate::schema_check::check(&method_name, path, status.as_u16(), &headers, Some(&bytes));
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Resp {
             status,

@@ -14,4 +14,5 @@ mod errors;
 mod media;
 mod privacy;
 mod resources;
+mod schema_check;
 mod sync;

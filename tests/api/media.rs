@@ -62,12 +62,16 @@ async fn put_content(app: &TestApp, token: &str, id: &str, body: Vec<u8>) -> cra
 
 /// One of a photo's objects (`original`, `thumb`, `screen`), fetched with `token`.
 async fn get_object(app: &TestApp, token: &str, id: &str, which: &str) -> reqwest::Response {
-    app.client
-        .get(format!("{}/photos/{id}/{which}", app.base))
+    let path = format!("/photos/{id}/{which}");
+    let r = app
+        .client
+        .get(format!("{}{path}", app.base))
         .bearer_auth(token)
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    crate::schema_check::check("GET", &path, r.status().as_u16(), r.headers(), None);
+    r
 }
 
 async fn head_offset(app: &TestApp, token: &str, id: &str) -> usize {
