@@ -9,6 +9,11 @@
 # cycle on), and each pass is reproducible alone. An "anonymous" pass covers the operations that
 # need no token (health, the document, sign-in, refresh, logout); the role passes cover the rest.
 #
+# Nothing is excluded. Sign-in happens before a pass starts, so the failed sign-ins the fuzzer
+# makes (and the lockout they trigger) cannot stop it. `POST /auth/logout` and `/auth/refresh`
+# revoke refresh-token families only; the pass's access token stays valid. The one request that
+# could end a pass's session, the admin disabling or demoting itself, is redirected by hooks.py.
+#
 #   tests/schemathesis/run.sh                       what ./dev test and ./dev schemathesis run
 #   FIELDCHECK_FUZZ_API_SEED=7 tests/schemathesis/run.sh      another seed (default: fixed)
 #   FIELDCHECK_FUZZ_API_EXAMPLES=50 ...             more generated cases per operation (default 8)
