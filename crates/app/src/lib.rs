@@ -142,7 +142,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .wrap(middleware::from_fn(security_headers))
             .route("", web::get().to(to_root))
             .route("/", web::get().to(index))
-            .route("/{path:.*}", web::get().to(file)),
+            .route("/", web::head().to(index))
+            .route("/{path:.*}", web::get().to(file))
+            .route("/{path:.*}", web::head().to(file)),
     );
 }
 

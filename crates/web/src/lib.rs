@@ -110,8 +110,11 @@ impl ResponseError for WebError {
     }
 }
 
-/// Mounts the pages under `/ui` (pass to `fieldcheck_api::build_with`).
+/// Mounts the pages under `/ui`, and the field app under `/app` beside them
+/// ([`fieldcheck_app::configure`]), so whatever mounts the front ends mounts both (pass this to
+/// `fieldcheck_api::build_with`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    fieldcheck_app::configure(cfg);
     cfg.service(
         web::scope("/ui")
             .wrap(middleware::from_fn(security_headers))

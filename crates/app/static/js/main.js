@@ -4,7 +4,7 @@
 import { T } from "./i18n.js";
 import { h } from "./ui.js";
 import { session, SignInNeeded, Offline, Problem } from "./api.js";
-import { events, sync, pending, isSyncing } from "./sync.js";
+import { events, sync, pending, isSyncing, net } from "./sync.js";
 import { loginView, workView, villageView, householdView, visitView, syncView, meView } from "./views.js";
 import { fmtProblem } from "./i18n.js";
 
@@ -57,9 +57,10 @@ function redraw() {
 }
 
 async function updateBar() {
-  const net = document.getElementById("net");
-  net.textContent = navigator.onLine ? T.online : T.offline;
-  net.classList.toggle("offline", !navigator.onLine);
+  const online = navigator.onLine && net.reachable;
+  const badge = document.getElementById("net");
+  badge.textContent = online ? T.online : T.offline;
+  badge.classList.toggle("offline", !online);
   const p = await pending();
   const n = p.mutations + p.photos;
   const button = document.getElementById("sync");
@@ -101,7 +102,9 @@ function onProgress(ev) {
     text = explain(d.error);
     if (d.error instanceof SignInNeeded) {
       banner(text, h("a", { href: "#/login", class: "button secondary" }, T.signIn));
-    } else if (!(d.error instanceof Offline)) {
+    } else if (d.error instanceof Offline) {
+      banner(null);
+    } else {
       banner(text);
     }
   }
@@ -110,11 +113,27 @@ function onProgress(ev) {
   updateBar();
 }
 
-/** Syncs when signed in and online; failures are shown, never thrown. */
+/**
+ * Syncs when signed in and online; failures are shown, never thrown. While the server cannot be
+ * reached and work waits, it tries again, less and less often (15 s up to 5 min): the `online`
+ * event does not fire when a weak signal comes back without the phone noticing a change.
+ */
+let retry = null;
+let retryDelay = 15000;
 async function autoSync() {
+  clearTimeout(retry);
   const s = await session();
   if (!s?.refresh_token || !navigator.onLine) return;
-  sync().catch(() => {});
+  try {
+    await sync();
+    retryDelay = 15000;
+  } catch (e) {
+    const p = await pending();
+    if (e instanceof Offline && p.mutations + p.photos > 0) {
+      retry = setTimeout(autoSync, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 300000);
+    }
+  }
 }
 
 function registerWorker() {
@@ -132,10 +151,13 @@ async function boot() {
   document.getElementById("sync").addEventListener("click", () => sync().catch(() => {}));
   window.addEventListener("hashchange", () => route(true));
   window.addEventListener("online", () => {
+    net.reachable = true;
+    retryDelay = 15000;
     updateBar();
     autoSync();
   });
   window.addEventListener("offline", updateBar);
+  window.addEventListener("fieldcheck:saved", () => autoSync());
   events.addEventListener("changed", () => {
     redraw();
     updateBar();

@@ -7,6 +7,11 @@ import { json, request, problemOf, Offline } from "./api.js";
 import { uuidv7 } from "./uuid.js";
 
 export const events = new EventTarget();
+/**
+ * Whether the server answered the last time it was asked. `navigator.onLine` only says a
+ * network is there (and is not always right); this says the server was reached.
+ */
+export const net = { reachable: true };
 const emit = (detail) => events.dispatchEvent(new CustomEvent("progress", { detail }));
 export const changed = () => events.dispatchEvent(new Event("changed"));
 
@@ -105,8 +110,10 @@ export function sync() {
         await uploadPhotos();
         await pull();
         await kvSet("last_sync", new Date().toISOString());
+        net.reachable = true;
         emit({ phase: "done" });
       } catch (error) {
+        if (error instanceof Offline) net.reachable = false;
         emit({ phase: "error", error });
         throw error;
       } finally {
@@ -137,10 +144,24 @@ async function push() {
     changed();
     // An answer lost on the way is no harm: the same mutation ids are sent again next time and
     // the server answers `duplicate` for those it applied.
-    const { results } = await json("/sync/push", {
-      sent_at: new Date().toISOString(),
-      mutations: batch.map((e) => e.mutation),
-    });
+    let results;
+    try {
+      ({ results } = await json("/sync/push", {
+        sent_at: new Date().toISOString(),
+        mutations: batch.map((e) => e.mutation),
+      }));
+    } catch (error) {
+      // No answer: shown as saved on the phone again (resending is harmless either way).
+      await tx(["outbox", "rec"], "readwrite", async (s) => {
+        for (const e of batch) {
+          const cur = await req(s.outbox.get(e.seq));
+          if (cur && cur.state === "sent") s.outbox.put({ ...cur, state: "pending" });
+          const r = await req(s.rec.get(e.key));
+          if (r && r.state === "sent") s.rec.put({ ...r, state: "saved" });
+        }
+      });
+      throw error;
+    }
     let answered = 0;
     await tx(["outbox", "rec"], "readwrite", async (s) => {
       for (let i = 0; i < batch.length; i++) {

@@ -4,7 +4,7 @@ import { T, fmtTime, fmtProblem } from "./i18n.js";
 import { h, show, stateChip, chip, blobUrl } from "./ui.js";
 import { records, record, children, all, get, kvGet, clearData } from "./db.js";
 import { signIn, session, deviceId, signOut, Problem, Offline } from "./api.js";
-import { saveVisit, sync, pending, resend, discard, uploads, oneLine, NOTES_MAX, isSyncing } from "./sync.js";
+import { saveVisit, sync, pending, resend, discard, uploads, oneLine, NOTES_MAX, isSyncing, net } from "./sync.js";
 import { uuidv7 } from "./uuid.js";
 
 const CHECKLIST = ["food", "clothing", "education", "medical", "housing"];
@@ -536,6 +536,7 @@ export async function visitView(householdId) {
       id: "visit",
       onsubmit: async (ev) => {
         ev.preventDefault();
+        error.textContent = "";
         const checklist = {};
         for (const k of CHECKLIST) {
           const picked = form.querySelector(`input[name=check-${k}]:checked`);
@@ -572,7 +573,7 @@ export async function visitView(householdId) {
           });
           for (const p of photos) URL.revokeObjectURL(p.url);
           location.hash = `#/h/${householdId}`;
-          if (navigator.onLine) sync().catch(() => {});
+          if (navigator.onLine) window.dispatchEvent(new Event("fieldcheck:saved"));
         } catch (e) {
           error.textContent = e.message;
           save.disabled = false;
@@ -609,7 +610,7 @@ function describe(entry) {
 
 export async function syncView(fresh = true) {
   const [p, last, blobs] = await Promise.all([pending(), kvGet("last_sync"), all("blobs")]);
-  const statusText = !navigator.onLine ? T.syncOffline : isSyncing() ? T.syncing : last ? T.lastSync(fmtTime(last)) : T.neverSynced;
+  const statusText = !navigator.onLine || !net.reachable ? T.syncOffline : isSyncing() ? T.syncing : last ? T.lastSync(fmtTime(last)) : T.neverSynced;
   const outboxList = p.outbox.length
     ? h(
         "ul",
