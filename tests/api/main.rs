@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod app;
 mod assessment;
 mod auth;
 mod browser;

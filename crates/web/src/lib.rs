@@ -127,9 +127,12 @@ async fn root(req: actix_web::HttpRequest) -> HttpResponse {
     }
 }
 
-/// Mounts the pages under `/ui` (pass to `fieldcheck_api::build_with`), and the server's root.
+/// Mounts the pages under `/ui`, the field app under `/app` beside them
+/// ([`fieldcheck_app::configure`]) and the server's root, so whatever mounts the front ends mounts
+/// all of them (pass this to `fieldcheck_api::build_with`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(root));
+    fieldcheck_app::configure(cfg);
     cfg.service(
         web::scope("/ui")
             .wrap(middleware::from_fn(security_headers))

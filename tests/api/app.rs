@@ -1,0 +1,193 @@
+//! The field app in a real browser: starts the app with demo data, has the office assign work
+//! to inspector1 through the API, then runs `tests/browser/app.mjs` (playwright-core driving
+//! Debian's Chromium as a 360×640 touch phone): sign in and pull online, reload offline from the
+//! service worker, record a visit with the checklist and two photos offline, sync when back
+//! online. Then the server is checked through the API: exactly that visit and those two photos,
+//! stored with their derivatives, nothing twice. Like the office's browser test it fails, never
+//! skips, without Chromium and the npm package (`./dev test` installs both).
+
+use crate::helpers::{Backend, artifacts_dir, fixture, project_dir, spawn_app};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const PHOTOS: [&str; 2] = ["phone-4000x2500-gps.jpg", "autumn-2560x1600.jpg"];
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().expect("an id").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn field_app_works_offline_and_syncs_in_a_real_browser() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let office = app.login("office").await;
+    let admin = app.login("admin").await;
+    let inspector = app.login("inspector1").await;
+    let mine = app.list_all("/households", &inspector).await;
+    let target = mine
+        .iter()
+        .find(|h| h["location"].is_object())
+        .expect("a household with a location")
+        .clone();
+    let household = id(&target);
+
+    // Today's work: one household assigned, and the whole village.
+    let cycle = id(&app.get("/cycles", &office).await.body["items"][0]);
+    let inspector_id = app
+        .list_all("/users?limit=100", &admin)
+        .await
+        .into_iter()
+        .find(|u| u["username"] == "inspector1")
+        .map(|u| id(&u))
+        .expect("inspector1");
+    for (kind, target_id, due) in [
+        ("household", household.clone(), "2027-01-05"),
+        (
+            "village",
+            target["village_id"].as_str().unwrap_or_default().to_owned(),
+            "2027-01-10",
+        ),
+    ] {
+        let a = app
+            .post("/assignments", Some(&office), json!({ "cycle_id": cycle, "user_id": inspector_id, "method": "on_site_verification", "target_kind": kind, "target_id": target_id, "due_on": due, "note": "重点核查住房安全" }))
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+    }
+
+    let root = project_dir();
+    let shots = artifacts_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("screenshots");
+    let photos: Vec<String> = PHOTOS
+        .iter()
+        .map(|p| format!("{root}/tests/fixtures/photos/{p}"))
+        .collect();
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(format!("{root}/tests/browser/app.mjs"))
+        .current_dir(format!("{root}/tests/browser"))
+        .env("BASE_URL", &app.base)
+        .env("SHOTS", &shots)
+        .env("HOUSEHOLD", &household)
+        .env(
+            "HEAD_NAME",
+            target["head_name"].as_str().unwrap_or_default(),
+        )
+        .env("LAT", target["location"]["lat"].to_string())
+        .env("LON", target["location"]["lon"].to_string())
+        .env("PHOTOS", photos.join("\n"));
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("joins")
+        .expect("node runs (./dev test installs it with the npm package and Chromium)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("all checks passed"), "{stdout}");
+    for shot in [
+        "app-login.png",
+        "app-work.png",
+        "app-household.png",
+        "app-visit.png",
+        "app-sync-offline.png",
+        "app-synced.png",
+    ] {
+        assert!(shots.join(shot).is_file(), "screenshot {shot} saved");
+    }
+    let seen: Value = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .map(|l| serde_json::from_str(l).expect("RESULT is JSON"))
+        .expect("the script reports what the phone recorded");
+    let visit_id = seen["visit"].as_str().expect("visit id").to_owned();
+
+    // The server holds exactly that visit, once: a fresh device's pull sees one visit.
+    let mut cursor: Option<String> = None;
+    let mut visits = Vec::new();
+    loop {
+        let r = app
+            .post(
+                "/sync/pull",
+                Some(&inspector),
+                json!({ "cursor": cursor, "limit": 1000 }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        for c in r.body["changes"].as_array().into_iter().flatten() {
+            if c["entity"] == "visit" && c["op"] == "upsert" {
+                visits.push(c["data"].clone());
+            }
+        }
+        cursor = r.body["cursor"].as_str().map(str::to_owned);
+        if r.body["has_more"] != true {
+            break;
+        }
+    }
+    assert_eq!(visits.len(), 1, "exactly one visit: {visits:?}");
+    let v = &visits[0];
+    assert_eq!(v["id"], visit_id);
+    assert_eq!(v["household_id"], household);
+    assert_eq!(
+        v["checklist"],
+        json!({ "food": "yes", "clothing": "yes", "education": "na", "medical": "yes", "housing": "no" })
+    );
+    assert_eq!(v["notes"], "房屋墙体有裂缝；已告知村委会");
+    assert_eq!(v["status"], "submitted");
+    let fix = &v["location"];
+    assert!(
+        (fix["lat"].as_f64().unwrap_or_default()
+            - target["location"]["lat"].as_f64().unwrap_or(1.0))
+        .abs()
+            < 1e-6,
+        "the visit carries the phone's position: {fix}"
+    );
+    assert!(fix["accuracy_m"].as_f64().is_some(), "{fix}");
+
+    // And exactly those two photos, stored with derivatives, tied to the visit.
+    let stored = app
+        .list_all(&format!("/photos?household={household}"), &inspector)
+        .await;
+    assert_eq!(stored.len(), 2, "two photos, none twice: {stored:?}");
+    let mut want: Vec<String> = PHOTOS
+        .iter()
+        .map(|p| hex::encode(Sha256::digest(fixture(p))))
+        .collect();
+    let mut got: Vec<String> = stored
+        .iter()
+        .map(|p| p["sha256"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "the bytes on the server are the files' bytes");
+    let reported: Vec<String> = seen["photos"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect();
+    for p in &stored {
+        assert_eq!(p["status"], "stored", "{p}");
+        assert_eq!(p["visit_id"], visit_id, "{p}");
+        assert!(reported.contains(&id(p)), "{p} was taken in the app");
+        assert!(
+            p["device_position"].is_object(),
+            "the phone's position is recorded: {p}"
+        );
+        for kind in ["thumb", "screen"] {
+            let r = app
+                .raw(
+                    reqwest::Method::GET,
+                    &format!("/photos/{}/{kind}", id(p)),
+                    Some(&inspector),
+                    |r| r,
+                )
+                .await;
+            assert_eq!(r.status, 200, "{kind} of {}", id(p));
+            assert_eq!(
+                r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+                Some("image/jpeg")
+            );
+        }
+    }
+}
