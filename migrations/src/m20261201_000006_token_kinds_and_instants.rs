@@ -97,6 +97,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         if m.get_database_backend() == DatabaseBackend::Sqlite {
+            // A pooled connection may hold the schema as it was before migration 4 created the
+            // triggers: SQLite prepares `DROP TRIGGER IF EXISTS` against that copy (a no-op) and
+            // only notices the change when the `CREATE` runs ("already exists"). Reading the
+            // catalogue first makes this connection load the current schema.
+            db.execute_unprepared("SELECT count(*) FROM sqlite_master")
+                .await?;
             for sql in sqlite_window_triggers(in_locked_window) {
                 db.execute_unprepared(&sql).await?;
             }
@@ -106,6 +112,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         if m.get_database_backend() == DatabaseBackend::Sqlite {
+            m.get_connection()
+                .execute_unprepared("SELECT count(*) FROM sqlite_master")
+                .await?;
             for sql in sqlite_window_triggers(as_text) {
                 m.get_connection().execute_unprepared(&sql).await?;
             }

@@ -130,9 +130,9 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
     assert_eq!(v["household_id"], household);
     assert_eq!(
         v["checklist"],
-        json!({ "food": "yes", "clothing": "yes", "education": "na", "medical": "yes", "housing": "no" })
+        json!({ "food": "yes", "clothing": "yes", "education": "na", "medical": "yes", "housing": "no", "water": "yes" })
     );
-    assert_eq!(v["notes"], "房屋墙体有裂缝；已告知村委会");
+    assert_eq!(v["notes"], "房屋墙体有裂缝\n已告知村委会");
     assert_eq!(v["status"], "submitted");
     let fix = &v["location"];
     assert!(

@@ -101,3 +101,73 @@ async fn user_disable_says_clearly_when_the_lock_never_comes() {
         .unwrap();
     assert_eq!(inspector2["disabled"], false);
 }
+
+/// What the HTTP parser refuses before the application sees it (a URL over its 64 KiB, a control
+/// byte in a header) is a client's mistake: it must not reach the error log, which any client
+/// could otherwise flood.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_the_parser_refuses_are_not_logged_as_errors() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_fieldcheck"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--bind", "127.0.0.1:0", "--no-demo"])
+        .env("FIELDCHECK_LOG__LEVEL", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "serve ended early"
+        );
+        if let Some(rest) = line
+            .trim()
+            .strip_prefix("fieldcheck is listening on http://")
+        {
+            break rest.to_owned();
+        }
+    };
+    let refused: [Vec<u8>; 2] = [
+        format!(
+            "GET /households?x={} HTTP/1.1\r\nHost: x\r\n\r\n",
+            "a".repeat(70_000)
+        )
+        .into_bytes(),
+        b"GET /households HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n".to_vec(),
+    ];
+    for raw in refused {
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        c.write_all(&raw).unwrap();
+        let mut answer = Vec::new();
+        let _ = c.read_to_end(&mut answer);
+        assert!(
+            answer.starts_with(b"HTTP/1.1 4"),
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    // One ordinary request after them, so the log has been written up to here.
+    let ok = reqwest::get(format!("http://{addr}/livez")).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    server.kill().unwrap();
+    let mut log = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    let _ = server.wait();
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"level\":\"ERROR\""))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}

@@ -105,7 +105,7 @@ try {
   // Saving with the checklist incomplete is stopped on the phone.
   await page.click("#save-visit");
   assert.match(await page.innerText("#visit-error"), /请完成清单/);
-  const answers = { food: "是", clothing: "是", education: "不适用", medical: "是", housing: "否" };
+  const answers = { food: "是", clothing: "是", education: "不适用", medical: "是", housing: "否", water: "是" };
   for (const [item, answer] of Object.entries(answers)) {
     await page.locator(`fieldset[data-item=${item}] label`, { hasText: answer }).tap();
   }

@@ -38,6 +38,11 @@ pub(crate) async fn list_templates(
     q: web::Query<YearQuery>,
 ) -> Result<HttpResponse> {
     p.require(Action::ReadAssessment)?;
+    if q.year
+        .is_some_and(|y| !fieldcheck_domain::assessment::ASSESSMENT_YEARS.contains(&y))
+    {
+        return Err(ApiError::InvalidQuery("year: between 2000 and 2100".into()));
+    }
     let items = store::list_templates(&state.store.db, q.year).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }

@@ -26,10 +26,18 @@ pub struct JsonLimit(pub usize);
 pub struct JsonBody<T>(web::Bytes, std::marker::PhantomData<T>);
 
 impl<T: DeserializeOwned> JsonBody<T> {
-    /// Deserialises the body, reporting the path of the first wrong field.
+    /// Deserialises the body, reporting the path of the first wrong field. Every body of the API
+    /// is an object: serde would also fill a struct from an array of its fields in order
+    /// (`["admin", "password", "device"]`), which no client is meant to send.
     pub fn into_inner(self) -> Result<T, ApiError> {
         let de = &mut serde_json::Deserializer::from_slice(&self.0);
         match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(_) if self.0.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') => {
+                Err(ApiError::InvalidBody {
+                    path: ".".into(),
+                    detail: "the body must be a JSON object".into(),
+                })
+            }
             Ok(v) => Ok(v),
             Err(e) => {
                 let path = e.path().to_string();

@@ -26,7 +26,8 @@ pub fn init_tracing(format: &str, level: &str) -> tracing_appender::non_blocking
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .finish(std::io::stderr());
-    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(with_quiet_parser(level))
+        .unwrap_or_else(|_| EnvFilter::new(with_quiet_parser("info")));
     let builder = fmt().with_env_filter(filter).with_writer(writer);
     let _ = if format == "pretty" {
         builder.try_init()
@@ -38,6 +39,18 @@ pub fn init_tracing(format: &str, level: &str) -> tracing_appender::non_blocking
             .try_init()
     };
     guard
+}
+
+/// actix-http logs every request it cannot parse (a URL over 64 KiB, over 96 header fields, a
+/// control byte in a header) at ERROR before answering it 400/431 itself; that is a client's
+/// mistake, and logging it at ERROR would let any client flood the error log. Its dispatcher's
+/// connection errors are all of that kind, so they are off unless `log.level` names the target.
+fn with_quiet_parser(level: &str) -> String {
+    if level.contains("actix_http") {
+        level.to_owned()
+    } else {
+        format!("{level},actix_http::h1::dispatcher=off")
+    }
 }
 
 const BUCKETS: [f64; 11] = [

@@ -62,6 +62,9 @@ pub enum ComputedSource {
     SurveyCoverage,
 }
 
+/// The years an assessment (a cycle, a score sheet) can be for.
+pub const ASSESSMENT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 /// Satisfaction counts below this are withheld from assessees by default (`[pii] min_count`).
 pub const DEFAULT_MIN_COUNT: u64 = 5;
 
@@ -117,9 +120,12 @@ impl Template {
             .sum()
     }
 
-    /// Checks codes, names and maxima, and that the maxima add up to 100 points.
+    /// Checks the year, codes, names and maxima, and that the maxima add up to 100 points.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
+        if !ASSESSMENT_YEARS.contains(&self.year) {
+            errors.add("year", "out-of-range", "a year between 2000 and 2100");
+        }
         let mut codes = std::collections::BTreeSet::new();
         if self.categories.is_empty() {
             errors.add("categories", "required", "a score sheet has categories");

@@ -235,7 +235,7 @@ pub async fn create_cycle(
     input: NewCycle,
 ) -> Result<Cycle, StoreError> {
     let mut errors = ValidationErrors::default();
-    if !(2000..=2100).contains(&input.year) {
+    if !assessment::ASSESSMENT_YEARS.contains(&input.year) {
         errors.add("year", "out-of-range", "a year between 2000 and 2100");
     }
     let threshold = input.pass_threshold.unwrap_or(600);

@@ -52,22 +52,54 @@ pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 
 /// A write transaction; dropping it without [`WriteTxn::commit`] rolls back.
 pub struct WriteTxn {
-    txn: DatabaseTransaction,
-    _gate: Option<OwnedMutexGuard<()>>,
+    // Always `Some` until `commit` or `drop` takes it.
+    txn: Option<DatabaseTransaction>,
+    gate: Option<OwnedMutexGuard<()>>,
     freshness: Arc<Freshness>,
 }
 
 impl std::ops::Deref for WriteTxn {
     type Target = DatabaseTransaction;
     fn deref(&self) -> &DatabaseTransaction {
-        &self.txn
+        self.txn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("only commit and drop take the transaction"))
+    }
+}
+
+impl Drop for WriteTxn {
+    /// A transaction dropped uncommitted (a refused request, an error) is rolled back before the
+    /// write gate opens for the next writer. Dropping the driver's transaction only queues the
+    /// rollback on its connection, which still holds SQLite's write lock until the connection
+    /// is used again: the next writer, on another connection, would wait for it in vain.
+    fn drop(&mut self) {
+        let Some(txn) = self.txn.take() else {
+            return;
+        };
+        let gate = self.gate.take();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if let Err(e) = txn.rollback().await {
+                        tracing::warn!(error = %e, "rolling back a dropped write transaction");
+                    }
+                    drop(gate);
+                });
+            }
+            Err(_) => drop((txn, gate)),
+        }
     }
 }
 
 impl WriteTxn {
     /// Commits the transaction.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        self.txn.commit().await?;
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let txn = self
+            .txn
+            .take()
+            .unwrap_or_else(|| unreachable!("only commit and drop take the transaction"));
+        // The gate stays closed until the commit is done (`self` still holds it).
+        txn.commit().await?;
         // After the commit, never before: a read that starts in between must not be cached as
         // current (see crate::cache).
         self.freshness.bump();
@@ -199,8 +231,8 @@ impl Store {
                 .await?;
         }
         Ok(WriteTxn {
-            txn,
-            _gate: gate,
+            txn: Some(txn),
+            gate,
             freshness: self.freshness.clone(),
         })
     }

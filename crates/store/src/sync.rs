@@ -810,7 +810,16 @@ fn check_fix(errors: &mut ValidationErrors, name: &str, f: &Option<DeviceFix>) {
     }
 }
 
-const CHECKLIST_ITEMS: [&str; 5] = ["food", "clothing", "education", "medical", "housing"];
+/// The two-no-worries-three-guarantees (两不愁三保障) and safe drinking water (饮水安全), which
+/// exit verification checks with them.
+const CHECKLIST_ITEMS: [&str; 6] = [
+    "food",
+    "clothing",
+    "education",
+    "medical",
+    "housing",
+    "water",
+];
 
 fn check_checklist(errors: &mut ValidationErrors, c: &BTreeMap<String, ChecklistAnswer>) {
     for k in c.keys() {
@@ -818,7 +827,7 @@ fn check_checklist(errors: &mut ValidationErrors, c: &BTreeMap<String, Checklist
             errors.add(
                 format!("fields.checklist.{k}"),
                 "unknown-item",
-                "items are food, clothing, education, medical, housing",
+                "items are food, clothing, education, medical, housing, water",
             );
         }
     }

@@ -38,13 +38,13 @@ function mutation(entity, op, recordId, fields, baseVersion) {
   return m;
 }
 
-/** The visit's notes as the server takes them: one line (it refuses line breaks). */
-export function oneLine(text) {
+/** The visit's notes as the server takes them: lines trimmed, empty lines dropped. */
+export function cleanNotes(text) {
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean)
-    .join("；");
+    .join("\n");
 }
 
 /**
@@ -54,7 +54,7 @@ export function oneLine(text) {
 export async function saveVisit({ householdId, checklist, notes, location, startedAt, photos }) {
   const visitId = uuidv7();
   const fields = { household_id: householdId, started_at: startedAt, checklist };
-  const text = oneLine(notes || "");
+  const text = cleanNotes(notes || "");
   if (text) fields.notes = text;
   if (location) fields.location = location;
   const muts = [mutation("visit", "create", visitId, fields)];

@@ -4,10 +4,10 @@ import { T, fmtTime, fmtProblem } from "./i18n.js";
 import { h, show, stateChip, chip, blobUrl } from "./ui.js";
 import { records, record, children, all, get, kvGet, clearData } from "./db.js";
 import { signIn, session, deviceId, signOut, Problem, Offline } from "./api.js";
-import { saveVisit, sync, pending, resend, discard, uploads, oneLine, NOTES_MAX, isSyncing, net } from "./sync.js";
+import { saveVisit, sync, pending, resend, discard, uploads, cleanNotes, NOTES_MAX, isSyncing, net } from "./sync.js";
 import { uuidv7 } from "./uuid.js";
 
-const CHECKLIST = ["food", "clothing", "education", "medical", "housing"];
+const CHECKLIST = ["food", "clothing", "education", "medical", "housing", "water"];
 const byId = (list) => new Map(list.map((r) => [r.id, r.data]));
 
 // ---------------------------------------------------------------------------------------------
@@ -547,7 +547,7 @@ export async function visitView(householdId) {
           form.querySelector("fieldset.check:not(:has(input:checked)) input")?.focus();
           return;
         }
-        if (oneLine(notes.value).length > NOTES_MAX) {
+        if (cleanNotes(notes.value).length > NOTES_MAX) {
           error.textContent = T.tooLong(NOTES_MAX);
           notes.focus();
           return;
