@@ -4,7 +4,7 @@
 
 use chrono::{TimeZone, Utc};
 use fieldcheck_domain::evidence::hash_bands;
-use fieldcheck_migration::{MigrationName, Migrator, MigratorTrait};
+use fieldcheck_migration::{Migrator, MigratorTrait};
 use fieldcheck_store::entities::{households, photo_hash_bands, photo_records, users};
 use fieldcheck_store::{PiiCipher, Store, demo};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
