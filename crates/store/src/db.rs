@@ -42,6 +42,9 @@ pub struct Store {
     households: Arc<ReadCache<HouseholdId, Arc<HouseholdDetail>>>,
 }
 
+/// The PostgreSQL advisory lock that migrations run under ("fcmigrat" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6663_6d69_6772_6174;
+
 /// How long an SQLite writer waits for another process to release the write lock.
 pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -131,7 +134,19 @@ impl Store {
             // WAL lets readers proceed during a write; the setting is stored in the file.
             db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         }
-        Migrator::up(&db, None).await?;
+        match backend {
+            Backend::Postgres => {
+                // Replicas starting together: the first takes the lock and applies what is
+                // pending in one transaction; the others wait for it, then find nothing to do.
+                let txn = db.begin().await?;
+                txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                    .await?;
+                Migrator::up(&txn, None).await?;
+                txn.commit().await?;
+            }
+            // One file, one process that serves it: nothing to race with.
+            Backend::Sqlite => Migrator::up(&db, None).await?,
+        }
         let freshness = Freshness::new(DEFAULT_CACHE_TTL);
         Ok(Store {
             db,
