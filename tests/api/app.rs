@@ -118,6 +118,7 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
         "app-survey.png",
         "app-edit.png",
         "app-returned.png",
+        "app-conflict.png",
         "app-me.png",
     ] {
         assert!(shots.join(shot).is_file(), "screenshot {shot} saved");
@@ -261,10 +262,12 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
     assert_eq!(r["satisfied"], false);
     assert_eq!(r["status"], "submitted");
 
-    // The household's phone and address as edited on the phone: one update, one new version.
+    // The household as edited on the phone (phone and address: one update, one new version),
+    // then by the office (the phone), the phone's later edit of the phone number kept out as a
+    // conflict for the office: two versions in all.
     let h = app.get(&format!("/households/{household}"), &office).await;
     assert_eq!(h.status, 200, "{}", h.text);
-    assert_eq!(h.body["phone"], "13900001234");
+    assert_eq!(h.body["phone"], "13711112222");
     assert!(
         h.body["address"]
             .as_str()
@@ -275,7 +278,22 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
     );
     assert_eq!(
         h.body["version"].as_i64(),
-        target["version"].as_i64().map(|v| v + 1),
-        "the two edits went as one update"
+        target["version"].as_i64().map(|v| v + 2),
+        "the phone's two edits went as one update, then the office's"
     );
+    let measure = seen["measure"].as_str().expect("measure id");
+    let m = h.body["current_plan"]["measures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["id"] == measure)
+        .expect("the edited measure");
+    assert_eq!(m["status"], "in_progress", "{m}");
+    let conflicts = app.get("/sync/conflicts", &office).await;
+    assert_eq!(conflicts.status, 200, "{}", conflicts.text);
+    let list = conflicts.body["items"].as_array().expect("items");
+    assert_eq!(list.len(), 1, "one conflict: {list:?}");
+    assert_eq!(list[0]["field"], "phone");
+    assert_eq!(list[0]["record_id"], household);
+    assert_eq!(list[0]["device_value"], "\"13800005678\"");
 }

@@ -168,6 +168,7 @@ export const T = {
   measureStatusLabel: (kind) => `${kind}的实施状态`,
   fieldNames: { phone: "电话", address: "地址", location: "位置", status: "状态", checklist: "清单", notes: "情况说明", id: "编号" },
   conflictKept: (fields) => `有冲突：${fields} 以办公室的值为准（由扶贫办处理）`,
+  conflictMine: (field, value) => `本机填写的${field}“${value}”未采用`,
   pendingEdit: "修改已存手机，联网后上传",
 
   // Correcting a visit sent back

@@ -240,7 +240,11 @@ async function push() {
               data,
               parent: parentOf(r.entity, data) ?? r.parent,
               state: res.status === "applied" ? "accepted" : "conflict",
-              problem: res.status === "conflict" ? { code: "conflict", fields: res.fields || [] } : undefined,
+              // What the phone had sent for the fields the server kept, to show beside them.
+              problem:
+                res.status === "conflict"
+                  ? { code: "conflict", fields: res.fields || [], device: Object.fromEntries((res.fields || []).map((f) => [f, e.mutation.fields?.[f]])) }
+                  : undefined,
               baseVersion: undefined,
             });
           }

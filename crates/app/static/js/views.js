@@ -246,7 +246,10 @@ function problemLine(rec) {
   if (!rec?.problem) return null;
   if (rec.state === "conflict") {
     const fields = (rec.problem.fields || []).map((f) => T.fieldNames[f] || f).join("、");
-    return h("p", { class: "error problem" }, T.conflictKept(fields));
+    const mine = Object.entries(rec.problem.device || {})
+      .filter(([f, v]) => f !== "id" && (typeof v === "string" || typeof v === "number"))
+      .map(([f, v]) => T.conflictMine(T.fieldNames[f] || f, v));
+    return h("p", { class: "error problem" }, T.conflictKept(fields), mine.length ? h("br") : null, mine.join("；"));
   }
   return h("p", { class: "error problem" }, `${T.problem}：${fmtProblem(rec.problem) || rec.problem.code}`);
 }
@@ -322,7 +325,7 @@ export async function householdView(id, fresh = true) {
               (measuresByPlan.get(p.id) || []).map((m) =>
                 h(
                   "li",
-                  {},
+                  { dataset: { measure: m.id } },
                   h(
                     "div",
                     { class: "row" },
@@ -353,7 +356,7 @@ export async function householdView(id, fresh = true) {
               v.data.status ? chip(T.visitStatus[v.data.status] || v.data.status, v.data.status === "returned" ? "returned" : "plain") : null,
               stateChip(v),
               h("span", { class: "sub" }, checklistSummary(v.data.checklist)),
-              v.data.notes ? h("span", { class: "sub" }, v.data.notes) : null,
+              v.data.notes ? h("span", { class: "sub notes" }, v.data.notes) : null,
               problemLine(v),
             ),
           ),
