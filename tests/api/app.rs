@@ -255,12 +255,14 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
     let r = &items[0];
     assert_eq!(r["id"], seen["response"]);
     assert_eq!(r["household_id"], household);
+    // As corrected after the office returned it: version 1 sent, 2 returned, 3 corrected.
     assert_eq!(
         r["answers"],
-        json!({ "overall": "no", "visited": "yes", "visit_count": 2, "knows_contact": "yes", "measures": ["industry", "housing"], "income_change": "same", "guarantees": 3, "reasons": "村里道路还没有硬化" })
+        json!({ "overall": "no", "visited": "yes", "visit_count": 2, "knows_contact": "yes", "measures": ["industry", "housing"], "income_change": "same", "guarantees": 3, "reasons": "村东头到主路的两公里道路还没有硬化" })
     );
     assert_eq!(r["satisfied"], false);
     assert_eq!(r["status"], "submitted");
+    assert_eq!(r["version"], 3, "{r}");
 
     // The household as edited on the phone (phone and address: one update, one new version),
     // then by the office (the phone), the phone's later edit of the phone number kept out as a

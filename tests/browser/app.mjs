@@ -290,6 +290,30 @@ try {
   await page.waitForSelector(`#visits li[data-visit="${visit}"] [data-state=accepted]`, { timeout: 30000 });
   assert.equal(await page.locator(`[data-correct="${visit}"]`).count(), 0, "nothing waits for correction");
 
+  // --- The office returns the survey response too: the survey opens again with its answers and
+  // the reviewer's comment, and the correction goes back as an update of the same response.
+  const reviewNote = "请写明是哪一段道路";
+  const returnedResponse = await fetch(`${base}/responses/${response}/return`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${office}`, "content-type": "application/json" },
+    body: JSON.stringify({ comments: { reasons: reviewNote } }),
+  });
+  assert.equal(returnedResponse.status, 200, await returnedResponse.text());
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  await page.waitForSelector("#survey-correct", { timeout: 30000 });
+  assert.match(await page.innerText("#responses"), new RegExp(reviewNote));
+  await page.click("#survey-correct");
+  await page.waitForSelector("form#survey");
+  assert.match(await page.innerText(".card.alert"), new RegExp(`您不满意的主要原因是什么？：${reviewNote}`));
+  assert.ok(await page.isChecked('[data-question="overall"] input[value=no]'), "the answers as sent");
+  assert.equal(await page.inputValue("#q-reasons"), "村里道路还没有硬化");
+  await page.fill("#q-reasons", "村东头到主路的两公里道路还没有硬化");
+  await page.click("#save-survey");
+  await page.waitForFunction(() => !document.querySelector("#survey-correct") && document.querySelector("#responses [data-state=accepted]"), null, {
+    timeout: 30000,
+  });
+
   // --- A conflict: the office changes the phone number while the phone, offline, changes it too
   // from the version it had. The server keeps the office's value and says so; the phone shows it.
   await context.setOffline(true);
