@@ -266,10 +266,10 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
 
     // The household as edited on the phone (phone and address: one update, one new version),
     // then by the office (the phone), the phone's later edit of the phone number kept out as a
-    // conflict for the office: two versions in all.
+    // conflict, which the office settled for the phone's value: three versions in all.
     let h = app.get(&format!("/households/{household}"), &office).await;
     assert_eq!(h.status, 200, "{}", h.text);
-    assert_eq!(h.body["phone"], "13711112222");
+    assert_eq!(h.body["phone"], "13800005678");
     assert!(
         h.body["address"]
             .as_str()
@@ -280,8 +280,8 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
     );
     assert_eq!(
         h.body["version"].as_i64(),
-        target["version"].as_i64().map(|v| v + 2),
-        "the phone's two edits went as one update, then the office's"
+        target["version"].as_i64().map(|v| v + 3),
+        "the phone's two edits went as one update, then the office's and the settlement"
     );
     let measure = seen["measure"].as_str().expect("measure id");
     let m = h.body["current_plan"]["measures"]
@@ -291,11 +291,12 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
         .find(|m| m["id"] == measure)
         .expect("the edited measure");
     assert_eq!(m["status"], "in_progress", "{m}");
-    let conflicts = app.get("/sync/conflicts", &office).await;
+    let conflicts = app.get("/sync/conflicts?unresolved=false", &office).await;
     assert_eq!(conflicts.status, 200, "{}", conflicts.text);
     let list = conflicts.body["items"].as_array().expect("items");
     assert_eq!(list.len(), 1, "one conflict: {list:?}");
     assert_eq!(list[0]["field"], "phone");
     assert_eq!(list[0]["record_id"], household);
     assert_eq!(list[0]["device_value"], "\"13800005678\"");
+    assert_eq!(list[0]["resolution"], "device");
 }

@@ -338,6 +338,21 @@ try {
   assert.match(await page.innerText(".card.alert"), /本机填写的电话“13800005678”未采用/);
   assert.equal(await page.innerText("#hh-phone"), "13711112222", "the server's value is shown");
   await page.screenshot({ path: `${shots}/app-conflict.png`, fullPage: true });
+  // The office settles it for the phone's value; the next sync brings that version and the
+  // conflict goes away.
+  const open = await (await fetch(`${base}/sync/conflicts`, { headers: { authorization: `Bearer ${office}` } })).json();
+  assert.equal(open.items.length, 1, JSON.stringify(open));
+  const settled = await fetch(`${base}/sync/conflicts/${open.items[0].id}/resolve`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${office}`, "content-type": "application/json" },
+    body: JSON.stringify({ take: "device" }),
+  });
+  assert.equal(settled.status, 200, await settled.text());
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  await page.waitForSelector("#hh-state [data-state=accepted]", { timeout: 30000 });
+  assert.equal(await page.innerText("#hh-phone"), "13800005678");
+  assert.equal(await page.locator(".card.alert").count(), 0, "nothing left to settle");
 
   // --- A push whose answer is lost (the server applied it; the phone never heard), then a
   // photo upload cut off half-way, resumed after a reload from the offset the server holds.

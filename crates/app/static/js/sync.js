@@ -384,6 +384,12 @@ export async function pull() {
           next.state = old.state === "sent" ? "accepted" : old.state;
           if (old.locationNote) next.locationNote = old.locationNote;
           if (old.problem && old.state === "conflict") next.problem = old.problem;
+          // A conflict is shown until the record changes again on the server (the office
+          // settled it, or edited it since): then the record as it now is is what counts.
+          if (old.state === "conflict" && (c.data?.version ?? 0) > (old.data?.version ?? 0)) {
+            next.state = "accepted";
+            next.problem = undefined;
+          }
         }
         if (c.entity === "photo" && c.data?.status === "stored") s.blobs.delete(c.id);
         s.rec.put(next);
