@@ -263,6 +263,14 @@ try {
   await page.waitForSelector(`li[data-measure="${measure}"] [data-state=accepted]`);
   assert.equal(await page.innerText("#hh-phone"), "13900001234");
   await page.screenshot({ path: `${shots}/app-synced.png`, fullPage: true });
+  // Today's work shows both assignments of the household done.
+  await page.locator("#tabs a[data-tab=work]").tap();
+  await page.waitForSelector("#assignments");
+  const done = await page.locator("#assignments li").allInnerTexts();
+  assert.match(done[0], /已走访/);
+  assert.match(done[1], /已调查/);
+  await page.goto(`${base}/app/#/h/${household}`);
+  await page.waitForSelector("#visits li[data-visit]");
 
   // --- The office sends the visit back (through the API); the next sync shows the comment at
   // the top of the household, and the corrected visit goes back as an update of that visit.

@@ -38,6 +38,8 @@ export const T = {
   villages: "村庄进度",
   households: "户",
   visitedOf: (done, all) => `已走访 ${done}/${all} 户`,
+  visitedChip: "已走访",
+  surveyedChip: "已调查",
   allHouseholds: "范围内的全部农户",
   noHouseholds: "手机上还没有农户数据，请联网同步。",
   results: (n) => `找到 ${n} 户`,

@@ -87,7 +87,7 @@ function householdItem(hh, villages, visited, extra = []) {
       "a",
       { href: `#/h/${hh.id}`, dataset: { household: hh.id } },
       h("span", { class: "main" }, hh.head_name),
-      visited.has(hh.id) ? chip("已走访", "accepted") : null,
+      visited.has(hh.id) ? chip(T.visitedChip, "accepted") : null,
       ...extra,
       h("span", { class: "sub" }, h("span", { class: "mono" }, hh.registration_no), village ? ` · ${village.name}` : ""),
     ),
@@ -95,13 +95,15 @@ function householdItem(hh, villages, visited, extra = []) {
 }
 
 export async function workView(fresh = true) {
-  const [assignments, households, places, visited, last] = await Promise.all([
+  const [assignments, households, places, visited, last, responses] = await Promise.all([
     records("assignment"),
     records("household"),
     records("place"),
     visitedHouseholds(),
     kvGet("last_sync"),
+    records("response"),
   ]);
+  const surveyed = new Set(responses.map((r) => r.data.household_id));
   const villages = byId(places);
   const hhs = households.map((r) => r.data);
   const hhById = new Map(hhs.map((x) => [x.id, x]));
@@ -133,7 +135,8 @@ export async function workView(fresh = true) {
               { href: hh ? `#/h/${hh.id}` : `#/village/${villageId}`, dataset: { assignment: a.id } },
               h("span", { class: "main" }, hh ? hh.head_name : `${village?.name || ""} ${T.targetVillage}`),
               chip(T.methods[a.method] || a.method),
-              hh && visited.has(hh.id) ? chip("已走访", "accepted") : null,
+              hh && a.method !== "sample_survey" && visited.has(hh.id) ? chip(T.visitedChip, "accepted") : null,
+              hh && a.method === "sample_survey" && surveyed.has(hh.id) ? chip(T.surveyedChip, "accepted") : null,
               h(
                 "span",
                 { class: "sub" },
