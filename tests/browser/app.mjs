@@ -3,11 +3,17 @@
 // two assignments for inspector1.
 // Environment: BASE_URL, SHOTS (folder for screenshots), HOUSEHOLD (the assigned household's id),
 // HEAD_NAME (its head's name), LAT/LON (its position: the phone's position), PHOTOS (two photo
-// files, one per line: the camera's pictures), CHROMIUM (default /usr/bin/chromium).
-// Prints `RESULT {"visit": id, "photos": [ids]}` for the Rust side, which checks the server.
-// Exits non-zero, with the reason, on the first failed expectation.
+// files, one per line: the camera's pictures), PHOTO_RESUMED (the photo whose upload is cut off
+// half-way), CHROMIUM (default /usr/bin/chromium).
+// Scenarios, in order: sign in and pull; offline reload; offline a visit with two photos, a
+// satisfaction survey (a skip-logic branch, validation errors fixed) and a household phone edit;
+// sync; the office sends the visit back (API) and the corrected visit is accepted; a push whose
+// answer is lost is re-sent (nothing twice) and a photo upload cut off half-way resumes from the
+// server's offset after a reload; axe-core on every main screen.
+// Prints `RESULT {"visit", "visit2", "photos", "response", "resumed"}` for the Rust side, which
+// checks the server. Exits non-zero, with the reason, on the first failed expectation.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 
 const base = process.env.BASE_URL;
@@ -17,7 +23,21 @@ const headName = process.env.HEAD_NAME;
 const latitude = Number(process.env.LAT);
 const longitude = Number(process.env.LON);
 const photos = process.env.PHOTOS.split("\n").filter(Boolean);
+const photoResumed = process.env.PHOTO_RESUMED;
 mkdirSync(shots, { recursive: true });
+const axeSource = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Signs in to the API as a demo user (the office's side of a scenario). */
+async function apiToken(username) {
+  const res = await fetch(`${base}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: "fieldcheck-demo", device_id: `test-${username}` }),
+  });
+  assert.equal(res.status, 200, `${username} signs in`);
+  return (await res.json()).access_token;
+}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -25,6 +45,8 @@ const browser = await chromium.launch({
 });
 const problems = [];
 const foreignRequests = [];
+let page = null;
+const consoleLog = [];
 
 try {
   const context = await browser.newContext({
@@ -40,11 +62,28 @@ try {
   context.on("request", (r) => {
     if (!r.url().startsWith(base) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) foreignRequests.push(r.url());
   });
-  const page = await context.newPage();
+  page = await context.newPage();
   page.on("console", (m) => {
     if (/Content Security Policy|Uncaught|TypeError|ReferenceError/i.test(m.text())) problems.push(m.text());
   });
   page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("console", (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
+
+  // Accessibility: axe-core (from npm) on each main screen; serious or critical violations fail.
+  // It is evaluated through the DevTools protocol, which the page's CSP does not govern, so the
+  // app runs under its real policy.
+  const axeFailures = [];
+  const axeChecked = [];
+  const axeCheck = async (name) => {
+    if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.evaluate(axeSource);
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    for (const v of bad)
+      axeFailures.push(`${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 4).join(", ")}`);
+    // A run that checked nothing would pass too: each screen must have passed some rules.
+    assert.ok(result.passes.length > 10, `axe-core checked ${name}: ${result.passes.length} rules passed`);
+    axeChecked.push(`${name} (${result.passes.length} rules passed)`);
+  };
 
   // --- Online: open /app (redirected into the worker's scope), sign in, pull.
   const first = await page.goto(`${base}/app`);
@@ -55,6 +94,7 @@ try {
   assert.match(csp, /script-src 'self'/);
   await page.waitForSelector("form#login");
   await page.screenshot({ path: `${shots}/app-login.png` });
+  await axeCheck("login");
   // Touch targets: every button and the inputs are at least 44 px high.
   for (const sel of ["#username", "#password", "form#login button"]) {
     const box = await page.locator(sel).boundingBox();
@@ -66,10 +106,11 @@ try {
   await page.waitForSelector("#assignments li", { timeout: 30000 });
   await page.waitForFunction(() => /上次同步/.test(document.querySelector("#last-sync")?.textContent || ""), null, { timeout: 30000 });
   const tasks = await page.locator("#assignments li").allInnerTexts();
-  assert.equal(tasks.length, 2, `two assignments: ${tasks}`);
+  assert.equal(tasks.length, 3, `three assignments: ${tasks}`);
   assert.match(tasks[0], new RegExp(headName), "the household due first comes first");
   assert.match(tasks[0], /2027-01-05/);
-  assert.match(tasks[1], /全村/);
+  assert.match(tasks[1], /抽样调查/);
+  assert.match(tasks[2], /全村/);
   assert.match(await page.innerText("#villages"), /已走访 0\/\d+ 户/);
   // The device id is kept and sent: the same one after a reload.
   const device = await page.evaluate(() => localStorage.getItem("fieldcheck.device_id"));
@@ -80,6 +121,7 @@ try {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15000 });
   const persisted = await page.evaluate(() => navigator.storage.persisted());
   await page.screenshot({ path: `${shots}/app-work.png`, fullPage: true });
+  await axeCheck("work");
 
   // Search by head's name reaches the household; its page shows members with masked ids.
   await page.fill("#search", headName);
@@ -88,7 +130,9 @@ try {
   const ids = await page.locator("#members td.mono").allInnerTexts();
   assert.ok(ids.length >= 1 && ids.every((t) => /^\d{6}\*{8}\d{3}[\dX]$/.test(t)), `ID numbers masked: ${ids}`);
   assert.ok((await page.locator("[data-plan]").count()) >= 1, "the plan is shown");
+  assert.equal(await page.locator("#start-survey").count(), 1, "a survey assignment offers the survey");
   await page.screenshot({ path: `${shots}/app-household.png`, fullPage: true });
+  await axeCheck("household");
 
   // --- Offline: the app still opens, from the service worker.
   await context.setOffline(true);
@@ -116,6 +160,7 @@ try {
   }
   assert.match(await page.innerText("#new-photos"), /已获取位置（精度约 8 米）/);
   await page.screenshot({ path: `${shots}/app-visit.png`, fullPage: true });
+  await axeCheck("visit");
   await page.click("#save-visit");
   await page.waitForSelector("#visits li[data-visit]");
   // (An attempt to send fails meanwhile: the browser believes it is online after the reload.)
@@ -129,13 +174,76 @@ try {
   const visit = await page.getAttribute("#visits li[data-visit]", "data-visit");
   const photoIds = await page.locator("#photos li[data-photo]").evaluateAll((els) => els.map((e) => e.dataset.photo));
 
+  // Still offline: the satisfaction survey, with its skip logic and the phone's checks.
+  await page.click("#start-survey");
+  await page.waitForSelector("form#survey");
+  const q = (id) => page.locator(`[data-question="${id}"]`);
+  const pick = (id, label) => q(id).locator("label", { hasText: new RegExp(`^${label}$`) }).tap();
+  assert.ok(await q("reasons").isHidden(), "the reasons are asked only of the dissatisfied");
+  assert.ok(await q("visit_count").isHidden(), "the count is asked only after a visit");
+  await pick("overall", "不满意");
+  assert.ok(await q("reasons").isVisible(), "不满意 opens the reasons question");
+  await pick("overall", "很满意");
+  assert.ok(await q("reasons").isHidden(), "and another answer closes it again");
+  await pick("overall", "不满意");
+  await pick("visited", "是");
+  assert.ok(await q("visit_count").isVisible());
+  await page.fill("#q-visit_count", "400");
+  await pick("knows_contact", "知道");
+  await pick("measures", "产业扶贫");
+  await pick("measures", "住房安全");
+  await pick("income_change", "持平");
+  await pick("guarantees", "3");
+  // Saved with the reasons missing and the count out of range: stopped on the phone, one Chinese
+  // message beside each question.
+  await page.click("#save-survey");
+  await page.waitForFunction(() => /有 2 道题需要修改/.test(document.querySelector("#survey-error")?.textContent || ""));
+  assert.equal(await page.innerText("#err-reasons"), "请回答这道题");
+  assert.equal(await page.innerText("#err-visit_count"), "请填写 0 到 365 之间的数");
+  assert.equal(await page.getAttribute("#q-visit_count", "aria-invalid"), "true");
+  assert.equal(await page.locator(".question.invalid").count(), 2);
+  await page.screenshot({ path: `${shots}/app-survey.png`, fullPage: true });
+  await axeCheck("survey");
+  await page.fill("#q-visit_count", "2");
+  await page.fill("#q-reasons", "村里道路还没有硬化");
+  assert.equal(await page.locator(".question.invalid").count(), 0, "fixed answers clear their errors");
+  await page.click("#save-survey");
+  await page.waitForSelector("#responses li[data-response] [data-state=saved]");
+  const response = await page.getAttribute("#responses li[data-response]", "data-response");
+  assert.equal(await page.locator("#start-survey").count(), 0, "one survey per household");
+
+  // Still offline: the household's phone number, checked as the server checks it.
+  await page.click("#edit-household");
+  await page.waitForSelector("form#edit");
+  await page.fill("#edit-phone", "12345");
+  await page.click("#save-edit");
+  assert.match(await page.innerText("#edit-phone-error"), /11 位手机号/);
+  await axeCheck("edit");
+  await page.screenshot({ path: `${shots}/app-edit.png`, fullPage: true });
+  await page.fill("#edit-phone", "139-0000-1234");
+  await page.click("#save-edit");
+  await page.waitForSelector("#hh-state [data-state=saved]");
+  assert.equal(await page.innerText("#hh-phone"), "13900001234");
+  // A second edit of the same record folds into the waiting mutation: one update, not two. The
+  // same form sets a measure's status.
+  await page.click("#edit-household");
+  await page.waitForSelector("form#edit");
+  await page.fill("#edit-address", `${(await page.inputValue("#edit-address")) || "村委会"}（东侧）`);
+  const measure = await page.getAttribute("select[data-measure]", "data-measure");
+  await page.selectOption(`select[data-measure="${measure}"]`, "in_progress");
+  await page.click("#save-edit");
+  await page.waitForSelector("#hh-state [data-state=saved]");
+  await page.waitForSelector(`li[data-measure="${measure}"] [data-state=saved]`);
+
   // The outbox: the visit and two photo records, in order; the photos' bytes wait too.
   await page.locator("#tabs a[data-tab=sync]").tap();
   await page.waitForSelector("#outbox");
-  assert.equal(await page.locator("#outbox li").count(), 3);
+  // The visit, two photo records, the response, one household update and one measure update.
+  assert.equal(await page.locator("#outbox li").count(), 6, await page.innerText("#outbox"));
   assert.equal(await page.locator("#photo-queue li").count(), 2);
   assert.match(await page.innerText("#sync-status"), /离线/);
   await page.screenshot({ path: `${shots}/app-sync-offline.png`, fullPage: true });
+  await axeCheck("sync");
 
   // --- Back online: the app syncs by itself (push, upload in chunks, pull).
   await context.setOffline(false);
@@ -150,7 +258,165 @@ try {
   assert.equal(await page.locator("#visits [data-state=accepted]").count(), 1, "the visit is accepted");
   await page.waitForFunction(() => document.querySelectorAll("#photos [data-state=stored]").length === 2);
   assert.equal(await page.locator("#photos li[data-photo]").count(), 2, "two photos, not four");
+  await page.waitForSelector("#responses [data-state=accepted]");
+  await page.waitForSelector("#hh-state [data-state=accepted]");
+  await page.waitForSelector(`li[data-measure="${measure}"] [data-state=accepted]`);
+  assert.equal(await page.innerText("#hh-phone"), "13900001234");
   await page.screenshot({ path: `${shots}/app-synced.png`, fullPage: true });
+  // Today's work shows both assignments of the household done.
+  await page.locator("#tabs a[data-tab=work]").tap();
+  await page.waitForSelector("#assignments");
+  const done = await page.locator("#assignments li").allInnerTexts();
+  assert.match(done[0], /已走访/);
+  assert.match(done[1], /已调查/);
+  await page.goto(`${base}/app/#/h/${household}`);
+  await page.waitForSelector("#visits li[data-visit]");
+
+  // --- The office sends the visit back (through the API); the next sync shows the comment at
+  // the top of the household, and the corrected visit goes back as an update of that visit.
+  const office = await apiToken("office");
+  const comment = "请核实墙体裂缝是否已修复，并补拍住房照片";
+  const sent = await fetch(`${base}/visits/${visit}/return`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${office}`, "content-type": "application/json" },
+    body: JSON.stringify({ comments: { housing: comment } }),
+  });
+  assert.equal(sent.status, 200, await sent.text());
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  await page.waitForSelector(`[data-correct="${visit}"]`, { timeout: 30000 });
+  assert.match(await page.innerText(".card.alert .review-comments"), new RegExp(`住房安全有保障：${comment}`));
+  await page.screenshot({ path: `${shots}/app-returned.png`, fullPage: true });
+  await page.click(`[data-correct="${visit}"]`);
+  await page.waitForSelector("form#visit");
+  assert.match(await page.innerText(".review-comments"), new RegExp(comment));
+  assert.ok(await page.isChecked("fieldset[data-item=housing] input[value=no]"), "the form holds the visit as sent");
+  assert.equal(await page.inputValue("#notes"), "房屋墙体有裂缝\n已告知村委会");
+  await page.locator("fieldset[data-item=housing] label", { hasText: "是" }).tap();
+  await page.fill("#notes", "墙体裂缝已修复\n已补拍住房照片");
+  await page.click("#save-visit");
+  await page.waitForSelector(`#visits li[data-visit="${visit}"] [data-state=accepted]`, { timeout: 30000 });
+  assert.equal(await page.locator(`[data-correct="${visit}"]`).count(), 0, "nothing waits for correction");
+
+  // --- The office returns the survey response too: the survey opens again with its answers and
+  // the reviewer's comment, and the correction goes back as an update of the same response.
+  const reviewNote = "请写明是哪一段道路";
+  const returnedResponse = await fetch(`${base}/responses/${response}/return`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${office}`, "content-type": "application/json" },
+    body: JSON.stringify({ comments: { reasons: reviewNote } }),
+  });
+  assert.equal(returnedResponse.status, 200, await returnedResponse.text());
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  await page.waitForSelector("#survey-correct", { timeout: 30000 });
+  assert.match(await page.innerText("#responses"), new RegExp(reviewNote));
+  await page.click("#survey-correct");
+  await page.waitForSelector("form#survey");
+  assert.match(await page.innerText(".card.alert"), new RegExp(`您不满意的主要原因是什么？：${reviewNote}`));
+  assert.ok(await page.isChecked('[data-question="overall"] input[value=no]'), "the answers as sent");
+  assert.equal(await page.inputValue("#q-reasons"), "村里道路还没有硬化");
+  await page.fill("#q-reasons", "村东头到主路的两公里道路还没有硬化");
+  await page.click("#save-survey");
+  await page.waitForFunction(() => !document.querySelector("#survey-correct") && document.querySelector("#responses [data-state=accepted]"), null, {
+    timeout: 30000,
+  });
+
+  // --- A conflict: the office changes the phone number while the phone, offline, changes it too
+  // from the version it had. The server keeps the office's value and says so; the phone shows it.
+  await context.setOffline(true);
+  await page.click("#edit-household");
+  await page.waitForSelector("form#edit");
+  await page.fill("#edit-phone", "13800005678");
+  await page.click("#save-edit");
+  await page.waitForSelector("#hh-state [data-state=saved]");
+  const current = await fetch(`${base}/households/${household}`, { headers: { authorization: `Bearer ${office}` } });
+  assert.equal(current.status, 200);
+  const patched = await fetch(`${base}/households/${household}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${office}`, "content-type": "application/json", "if-match": current.headers.get("etag") },
+    body: JSON.stringify({ phone: "13711112222" }),
+  });
+  assert.equal(patched.status, 200, await patched.text());
+  await context.setOffline(false);
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  await page.waitForSelector("#hh-state [data-state=conflict]", { timeout: 30000 });
+  assert.match(await page.innerText(".card.alert"), /有冲突：电话 以办公室的值为准/);
+  assert.match(await page.innerText(".card.alert"), /本机填写的电话“13800005678”未采用/);
+  assert.equal(await page.innerText("#hh-phone"), "13711112222", "the server's value is shown");
+  await page.screenshot({ path: `${shots}/app-conflict.png`, fullPage: true });
+  // The office settles it for the phone's value; the next sync brings that version and the
+  // conflict goes away.
+  const open = await (await fetch(`${base}/sync/conflicts`, { headers: { authorization: `Bearer ${office}` } })).json();
+  assert.equal(open.items.length, 1, JSON.stringify(open));
+  const settled = await fetch(`${base}/sync/conflicts/${open.items[0].id}/resolve`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${office}`, "content-type": "application/json" },
+    body: JSON.stringify({ take: "device" }),
+  });
+  assert.equal(settled.status, 200, await settled.text());
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  await page.waitForSelector("#hh-state [data-state=accepted]", { timeout: 30000 });
+  assert.equal(await page.innerText("#hh-phone"), "13800005678");
+  assert.equal(await page.locator(".card.alert").count(), 0, "nothing left to settle");
+
+  // --- A push whose answer is lost (the server applied it; the phone never heard), then a
+  // photo upload cut off half-way, resumed after a reload from the offset the server holds.
+  let lostAnswer = null;
+  await page.route("**/sync/push", async (route) => {
+    if (lostAnswer) return route.continue();
+    lostAnswer = "pending";
+    const res = await route.fetch();
+    lostAnswer = await res.json();
+    await route.abort("connectionreset");
+  });
+  let cut = null;
+  await page.route("**/photos/*/content", async (route) => {
+    const req = route.request();
+    if (req.method() !== "PATCH" || cut) return route.continue();
+    cut = "pending";
+    const body = req.postDataBuffer();
+    const half = Math.floor(body.length / 2);
+    const res = await route.fetch({ postData: body.subarray(0, half) });
+    cut = { sent: half, status: res.status(), offset: res.headers()["upload-offset"], length: req.headers()["upload-length"] };
+    await route.abort("connectionreset");
+  });
+  await page.goto(`${base}/app/#/visit/${household}`);
+  await page.waitForSelector("form#visit");
+  for (const [item, answer] of Object.entries(answers)) {
+    await page.locator(`fieldset[data-item=${item}] label`, { hasText: answer }).tap();
+  }
+  await page.setInputFiles("#camera", photoResumed);
+  await page.waitForFunction(() => document.querySelectorAll("#new-photos li").length === 1);
+  await page.click("#save-visit");
+  await page.waitForSelector("#visits li[data-visit]");
+  for (let i = 0; i < 300 && (lostAnswer === null || lostAnswer === "pending"); i++) await sleep(100);
+  assert.equal(lostAnswer?.results?.[0]?.status, "applied", `the server applied the push: ${JSON.stringify(lostAnswer)}`);
+  const visit2 = lostAnswer.results[0].mutation_id && lostAnswer.results[0].record.id;
+  // The phone heard nothing: the visit is shown as saved on the phone again, and sent again.
+  await page.waitForSelector(`#visits li[data-visit="${visit2}"] [data-state=saved]`);
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  await page.waitForSelector(`#visits li[data-visit="${visit2}"] [data-state=accepted]`, { timeout: 30000 });
+  for (let i = 0; i < 300 && (cut === null || cut === "pending"); i++) await sleep(100);
+  assert.equal(cut?.status, 204, `half of the photo reached the server: ${JSON.stringify(cut)}`);
+  assert.equal(Number(cut.offset), cut.sent);
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.unroute("**/sync/push");
+  await page.unroute("**/photos/*/content");
+  const resumedAt = [];
+  page.on("request", (r) => {
+    if (r.method() === "PATCH" && r.url().includes("/photos/")) resumedAt.push(Number(r.headers()["upload-offset"]));
+  });
+  await page.reload();
+  await page.waitForSelector(`#visits li[data-visit="${visit2}"]`);
+  await page.waitForFunction(() => document.querySelectorAll("#photos [data-state=stored]").length === 3, null, { timeout: 60000 });
+  assert.equal(resumedAt[0], cut.sent, `the upload resumed from the server's offset: ${resumedAt}`);
+  assert.equal(await page.locator("#visits li[data-visit]").count(), 2, "two visits, none twice");
+  const allPhotos = await page.locator("#photos li[data-photo]").evaluateAll((els) => els.map((e) => e.dataset.photo));
+  assert.equal(allPhotos.length, 3);
 
   // Storage: persistence asked for, the estimate shown.
   await page.locator("#tabs a[data-tab=me]").tap();
@@ -158,14 +424,24 @@ try {
   assert.match(await page.innerText("#storage"), /已用 .+，可用约/);
   assert.equal(await page.innerText("#device-id"), device);
   await page.screenshot({ path: `${shots}/app-me.png`, fullPage: true });
+  await axeCheck("me");
+  assert.deepEqual(axeFailures, [], "no serious or critical accessibility violations");
+  console.log(`axe-core: no serious or critical violations on ${axeChecked.join(", ")}`);
 
   assert.deepEqual(problems, [], "no script errors and no Content-Security-Policy violations");
   assert.deepEqual(foreignRequests, [], "no request leaves this server");
   console.log(`storage persisted: ${persisted}`);
-  console.log(`RESULT ${JSON.stringify({ visit, photos: photoIds })}`);
+  console.log(`RESULT ${JSON.stringify({ visit, visit2, photos: photoIds, allPhotos, response, measure, resumed: cut })}`);
   console.log("field app: all checks passed");
 } catch (e) {
   console.error(e);
+  // What the phone showed when it failed.
+  if (page) {
+    await page.screenshot({ path: `${shots}/app-failure.png`, fullPage: true }).catch(() => {});
+    console.error(`screen at failure (${page.url()}):\n${await page.innerText("body").catch(() => "?")}`);
+  }
+  if (problems.length) console.error(`script problems: ${problems.join("\n")}`);
+  console.error(`console:\n${consoleLog.slice(-30).join("\n")}`);
   process.exitCode = 1;
 } finally {
   await browser.close();

@@ -64,6 +64,9 @@ const FILES: &[Embedded] = &[
     embed!("js/api.js", JS),
     embed!("js/sync.js", JS),
     embed!("js/uuid.js", JS),
+    embed!("js/survey.js", JS),
+    embed!("js/survey-view.js", JS),
+    embed!("js/edit-view.js", JS),
 ];
 
 /// The service worker's script; its placeholders are replaced when it is served.

@@ -38,6 +38,8 @@ export const T = {
   villages: "村庄进度",
   households: "户",
   visitedOf: (done, all) => `已走访 ${done}/${all} 户`,
+  visitedChip: "已走访",
+  surveyedChip: "已调查",
   allHouseholds: "范围内的全部农户",
   noHouseholds: "手机上还没有农户数据，请联网同步。",
   results: (n) => `找到 ${n} 户`,
@@ -135,6 +137,47 @@ export const T = {
   visitStatus: { submitted: "已提交", returned: "退回修改", accepted: "审核通过" },
   photoStatus: { waiting_upload: "等待上传", stored: "已存服务器" },
 
+  // Satisfaction survey
+  survey: "满意度调查",
+  surveyStart: "开始满意度调查",
+  surveyCorrect: "修改问卷后重新提交",
+  surveyDone: "已完成满意度调查",
+  surveyNoCycle: "手机上没有考核周期（需要先下达任务并同步），暂不能调查。",
+  surveyNoQuestionnaire: "手机上还没有问卷，请联网同步。",
+  surveyVersion: (code, v) => `问卷 ${code} 第 ${v} 版`,
+  surveyErrors: (n) => `有 ${n} 道题需要修改，请查看标红的题目。`,
+  surveySave: "保存问卷到手机",
+  surveyOptional: "（选答）",
+  surveyRequired: "（必答）",
+  surveyPickMany: "可多选",
+  surveyScaleHint: (min, max) => `${min} 分最低，${max} 分最高`,
+  satisfiedYes: "满意",
+  satisfiedNo: "不满意",
+  responseStatus: { submitted: "已提交", returned: "退回修改", accepted: "审核通过" },
+
+  // Edits
+  edit: "修改",
+  editHousehold: "修改联系方式和位置",
+  editSave: "保存修改",
+  useHere: "使用手机当前位置",
+  clearLocation: "清除位置",
+  noLocation: "未记录位置",
+  locationValue: (lat, lon) => `纬度 ${lat.toFixed(6)}，经度 ${lon.toFixed(6)}`,
+  invalidPhone: "请填写 11 位手机号，或带区号的固定电话",
+  addressTooLong: "地址不能超过 200 字",
+  addressOneLine: "地址只能写一行",
+  noChange: "没有修改。",
+  measureStatusLabel: (kind) => `${kind}的实施状态`,
+  fieldNames: { phone: "电话", address: "地址", location: "位置", status: "状态", checklist: "清单", notes: "情况说明", id: "编号" },
+  conflictKept: (fields) => `有冲突：${fields} 以办公室的值为准（由扶贫办处理）`,
+  conflictMine: (field, value) => `本机填写的${field}“${value}”未采用`,
+  pendingEdit: "修改已存手机，联网后上传",
+
+  // Correcting a visit sent back
+  correctVisit: "修改后重新提交",
+  correctTitle: "修改走访记录",
+  correctSaved: "修改已保存到手机，联网后上传。",
+
   // Sync
   syncTitle: "同步",
   syncNow: "立即同步",
@@ -157,6 +200,7 @@ export const T = {
   discardConfirm: "放弃后这条记录不会上传，确定吗？",
   problem: "服务器说明",
   entities: { visit: "走访", photo: "照片", household: "农户", measure: "帮扶措施", response: "问卷" },
+  ops: { create: "新建", update: "修改" },
 
   // Me
   meTitle: "我的",
@@ -205,7 +249,53 @@ export function fmtProblem(p) {
   const parts = [];
   if (p.title) parts.push(p.title);
   if (p.detail && p.detail !== p.title) parts.push(p.detail);
-  for (const e of p.errors || []) parts.push(`${e.field}: ${e.message}`);
+  for (const e of p.errors || []) {
+    // A questionnaire answer's problem is shown in Chinese, by its code.
+    const q = /^(?:fields\.)?answers\.(.+)$/.exec(e.field || "");
+    parts.push(q ? `${q[1]}：${answerError(e.code)}` : `${e.field}: ${e.message}`);
+  }
   if (!parts.length && p.code) parts.push(p.code);
   return parts.join("；");
+}
+
+/**
+ * A questionnaire answer's problem in Chinese, by the server's error code (the server's own
+ * messages are English); `params` carries the bounds the message names.
+ */
+export function answerError(code, params = {}) {
+  switch (code) {
+    case "required":
+      return "请回答这道题";
+    case "not-applicable":
+      return "根据前面的回答，这道题不用回答";
+    case "unknown-question":
+      return "问卷里没有这道题";
+    case "wrong-type":
+      return (
+        {
+          choice: "请选择一个选项",
+          choices: "请从选项中选择",
+          integer: "请填写整数",
+          number: "请填写数字",
+          text: "请填写文字",
+        }[params.expected] || "答案的格式不对"
+      );
+    case "invalid-choice":
+      return "所选的不是这道题的选项";
+    case "duplicate":
+      return "同一个选项选了不止一次";
+    case "too-few":
+      return `至少选择 ${params.min} 项`;
+    case "too-many":
+      return `最多选择 ${params.max} 项`;
+    case "too-long":
+      return `不能超过 ${params.max} 个字`;
+    case "out-of-range":
+      if (params.min !== undefined && params.max !== undefined) return `请填写 ${params.min} 到 ${params.max} 之间的数`;
+      if (params.min !== undefined) return `不能小于 ${params.min}`;
+      if (params.max !== undefined) return `不能大于 ${params.max}`;
+      return "超出范围";
+    default:
+      return code;
+  }
 }

@@ -6,13 +6,17 @@ import { h } from "./ui.js";
 import { session, SignInNeeded, Offline, Problem } from "./api.js";
 import { events, sync, pending, isSyncing, net } from "./sync.js";
 import { loginView, workView, villageView, householdView, visitView, syncView, meView } from "./views.js";
+import { surveyView } from "./survey-view.js";
+import { editView } from "./edit-view.js";
 import { fmtProblem } from "./i18n.js";
 
 const routes = [
   [/^#?\/?$/, "work", () => workView],
   [/^#\/village\/([\w-]+)$/, "work", () => villageView],
   [/^#\/h\/([\w-]+)$/, "work", () => householdView],
-  [/^#\/visit\/([\w-]+)$/, "work", () => visitView, { form: true }],
+  [/^#\/visit\/([\w-]+)(?:\/([\w-]+))?$/, "work", () => visitView, { form: true }],
+  [/^#\/survey\/([\w-]+)(?:\/([\w-]+))?$/, "work", () => surveyView, { form: true }],
+  [/^#\/edit\/([\w-]+)$/, "work", () => editView, { form: true }],
   [/^#\/sync$/, "sync", () => syncView],
   [/^#\/me$/, "me", () => meView],
   [/^#\/login$/, null, () => loginView, { form: true }],
@@ -20,7 +24,18 @@ const routes = [
 
 let current = null;
 
-async function route(fresh = true) {
+// Screens render one at a time, in order: a slow redraw of the household that finished after
+// the inspector had already opened the visit form would otherwise replace the form.
+let queue = Promise.resolve();
+function serially(fn) {
+  const run = queue.then(fn);
+  queue = run.catch(() => {});
+  return run;
+}
+
+const route = (fresh = true) => serially(() => routeNow(fresh));
+
+async function routeNow(fresh) {
   const s = await session();
   const tabs = document.getElementById("tabs");
   const hash = location.hash || "#/";
@@ -50,9 +65,12 @@ async function route(fresh = true) {
 let redrawing = null;
 function redraw() {
   if (!current || current.form || redrawing) return;
-  redrawing = setTimeout(async () => {
+  redrawing = setTimeout(() => {
     redrawing = null;
-    await current.render(...current.args, false);
+    serially(async () => {
+      // Checked again: the inspector may have opened a form meanwhile.
+      if (current && !current.form) await current.render(...current.args, false);
+    });
   }, 150);
 }
 
@@ -116,12 +134,14 @@ function onProgress(ev) {
 /**
  * Syncs when signed in and online; failures are shown, never thrown. While the server cannot be
  * reached and work waits, it tries again, less and less often (15 s up to 5 min): the `online`
- * event does not fire when a weak signal comes back without the phone noticing a change.
+ * event does not fire when a weak signal comes back without the phone noticing a change. Only
+ * its own retries back off: a new record saved starts again from 15 s.
  */
 let retry = null;
 let retryDelay = 15000;
-async function autoSync() {
+async function autoSync(isRetry = false) {
   clearTimeout(retry);
+  if (!isRetry) retryDelay = 15000;
   const s = await session();
   if (!s?.refresh_token || !navigator.onLine) return;
   try {
@@ -130,7 +150,7 @@ async function autoSync() {
   } catch (e) {
     const p = await pending();
     if (e instanceof Offline && p.mutations + p.photos > 0) {
-      retry = setTimeout(autoSync, retryDelay);
+      retry = setTimeout(() => autoSync(true), retryDelay);
       retryDelay = Math.min(retryDelay * 2, 300000);
     }
   }

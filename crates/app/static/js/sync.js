@@ -51,13 +51,14 @@ export function cleanNotes(text) {
  * Saves a visit and its photos on the phone, in one transaction: the records, the photos' bytes
  * and the mutations in the outbox (the visit first, so the photos can name it).
  */
-export async function saveVisit({ householdId, checklist, notes, location, startedAt, photos }) {
-  const visitId = uuidv7();
-  const fields = { household_id: householdId, started_at: startedAt, checklist };
+export async function saveVisit({ householdId, checklist, notes, location, startedAt, photos, correct }) {
+  const visitId = correct?.id || uuidv7();
+  // A correction of a visit sent back is an update of the fields a device may change.
+  const fields = correct ? { checklist } : { household_id: householdId, started_at: startedAt, checklist };
   const text = cleanNotes(notes || "");
   if (text) fields.notes = text;
   if (location) fields.location = location;
-  const muts = [mutation("visit", "create", visitId, fields)];
+  const muts = [correct ? mutation("visit", "update", visitId, fields, correct.data.version) : mutation("visit", "create", visitId, fields)];
   const photoRecs = photos.map((p) => {
     const f = { household_id: householdId, visit_id: visitId, sha256: p.sha256, taken_at: p.takenAt };
     if (p.measureId) f.measure_id = p.measureId;
@@ -65,7 +66,7 @@ export async function saveVisit({ householdId, checklist, notes, location, start
     muts.push(mutation("photo", "create", p.id, f));
     return { id: p.id, data: { id: p.id, ...f, status: "waiting_upload" }, blob: p.blob, locationNote: p.locationNote };
   });
-  const data = { id: visitId, ...fields, status: "submitted" };
+  const data = { ...(correct?.data || {}), id: visitId, ...fields, status: "submitted" };
   await tx(["rec", "outbox", "blobs"], "readwrite", async (s) => {
     s.rec.put({ key: `visit:${visitId}`, entity: "visit", id: visitId, parent: householdId, data, state: "saved" });
     for (const p of photoRecs) {
@@ -80,10 +81,69 @@ export async function saveVisit({ householdId, checklist, notes, location, start
       });
       s.blobs.put({ id: p.id, blob: p.blob, size: p.blob.size, sha256: p.data.sha256, type: p.blob.type });
     }
-    for (const m of muts) s.outbox.add({ mutation: m, state: "pending", key: `${m.entity}:${m.record_id}` });
+    for (const m of muts) await enqueue(s, m);
   });
   changed();
   return visitId;
+}
+
+/**
+ * Queues a mutation in an open transaction, folding it into a waiting one for the same record
+ * (sync.md: one pending update per record, or the second would conflict with the first). A
+ * waiting entry is any not in flight. One that was sent before without an answer may have been
+ * applied, so the folded mutation gets a new id: were the first applied, the fields it carried
+ * now equal the server's (no conflict), and only a field changed twice conflicts, visibly, just
+ * as two separate mutations would.
+ */
+async function enqueue(s, m) {
+  const key = `${m.entity}:${m.record_id}`;
+  const entries = await req(s.outbox.getAll());
+  // A response's create and update do the same (store these answers under this id).
+  const sameKind = (e) => m.entity === "response" || (e.mutation.op === "create") === (m.op === "create");
+  const waiting = entries.find((e) => e.key === key && sameKind(e) && (e.state === "pending" || e.state === "rejected"));
+  if (waiting) {
+    const fields = m.entity === "response" ? m.fields : { ...waiting.mutation.fields, ...m.fields };
+    const mutation = { ...waiting.mutation, fields, device_time: m.device_time };
+    if (waiting.sentOnce) mutation.mutation_id = m.mutation_id;
+    s.outbox.put({ ...waiting, mutation, state: "pending", problem: undefined, sentOnce: false });
+    return;
+  }
+  s.outbox.add({ mutation: m, state: "pending", key });
+}
+
+/**
+ * Saves an edit of a record the pull delivered (a household's phone, address and location; a
+ * measure's status) on the phone: the record shows the new values at once, and one update
+ * mutation per record waits in the outbox with the version the edit was based on.
+ */
+export async function saveEdit(entity, id, fields) {
+  await tx(["rec", "outbox"], "readwrite", async (s) => {
+    const r = await req(s.rec.get(`${entity}:${id}`));
+    if (!r) throw new Error(`${entity} ${id} is not on the phone`);
+    // The version the phone saw before its first unsent edit: a later edit of the same record
+    // folds into that mutation and keeps its base.
+    const base = r.baseVersion ?? r.data.version;
+    await enqueue(s, mutation(entity, "update", id, fields, base));
+    s.rec.put({ ...r, data: { ...r.data, ...fields }, state: "saved", problem: undefined, baseVersion: base });
+  });
+  changed();
+}
+
+/**
+ * Saves a satisfaction survey's answers on the phone: the response record and a `response`
+ * mutation (a create, or an update of a response a reviewer returned or the server refused).
+ */
+export async function saveResponse({ responseId, cycleId, questionnaireId, householdId, answers, correction }) {
+  const id = responseId || uuidv7();
+  const fields = { cycle_id: cycleId, questionnaire_id: questionnaireId, household_id: householdId, answers };
+  await tx(["rec", "outbox"], "readwrite", async (s) => {
+    const old = await req(s.rec.get(`response:${id}`));
+    await enqueue(s, mutation("response", correction ? "update" : "create", id, fields));
+    const data = { ...(old?.data || {}), id, ...fields, status: "submitted" };
+    s.rec.put({ key: `response:${id}`, entity: "response", id, parent: householdId, data, state: "saved" });
+  });
+  changed();
+  return id;
 }
 
 /** What waits to be sent: mutations (not rejected) and photos' bytes. */
@@ -136,7 +196,7 @@ async function push() {
     emit({ phase: "push", count: batch.length });
     await tx(["outbox", "rec"], "readwrite", async (s) => {
       for (const e of batch) {
-        s.outbox.put({ ...e, state: "sent" });
+        s.outbox.put({ ...e, state: "sent", sentOnce: true });
         const r = await req(s.rec.get(e.key));
         if (r && r.state === "saved") s.rec.put({ ...r, state: "sent" });
       }
@@ -180,7 +240,12 @@ async function push() {
               data,
               parent: parentOf(r.entity, data) ?? r.parent,
               state: res.status === "applied" ? "accepted" : "conflict",
-              problem: res.status === "conflict" ? { code: "conflict", fields: res.fields || [] } : undefined,
+              // What the phone had sent for the fields the server kept, to show beside them.
+              problem:
+                res.status === "conflict"
+                  ? { code: "conflict", fields: res.fields || [], device: Object.fromEntries((res.fields || []).map((f) => [f, e.mutation.fields?.[f]])) }
+                  : undefined,
+              baseVersion: undefined,
             });
           }
         } else {
@@ -310,11 +375,21 @@ export async function pull() {
         }
         const old = await req(s.rec.get(key));
         const next = { key, entity: c.entity, id: c.id, parent: parentOf(c.entity, c.data), data: c.data };
+        if (old?.state === "saved") {
+          // An edit made on the phone and not sent yet stays what the phone shows until it is.
+          continue;
+        }
         if (old) {
           // What the phone knows about its own record stays (its sync state, a location note).
-          next.state = old.state === "saved" || old.state === "sent" ? "accepted" : old.state;
+          next.state = old.state === "sent" ? "accepted" : old.state;
           if (old.locationNote) next.locationNote = old.locationNote;
           if (old.problem && old.state === "conflict") next.problem = old.problem;
+          // A conflict is shown until the record changes again on the server (the office
+          // settled it, or edited it since): then the record as it now is is what counts.
+          if (old.state === "conflict" && (c.data?.version ?? 0) > (old.data?.version ?? 0)) {
+            next.state = "accepted";
+            next.problem = undefined;
+          }
         }
         if (c.entity === "photo" && c.data?.status === "stored") s.blobs.delete(c.id);
         s.rec.put(next);

@@ -6,6 +6,7 @@ import { records, record, children, all, get, kvGet, clearData } from "./db.js";
 import { signIn, session, deviceId, signOut, Problem, Offline } from "./api.js";
 import { saveVisit, sync, pending, resend, discard, uploads, cleanNotes, NOTES_MAX, isSyncing, net } from "./sync.js";
 import { uuidv7 } from "./uuid.js";
+import { surveySection } from "./survey-view.js";
 
 const CHECKLIST = ["food", "clothing", "education", "medical", "housing", "water"];
 const byId = (list) => new Map(list.map((r) => [r.id, r.data]));
@@ -86,7 +87,7 @@ function householdItem(hh, villages, visited, extra = []) {
       "a",
       { href: `#/h/${hh.id}`, dataset: { household: hh.id } },
       h("span", { class: "main" }, hh.head_name),
-      visited.has(hh.id) ? chip("已走访", "accepted") : null,
+      visited.has(hh.id) ? chip(T.visitedChip, "accepted") : null,
       ...extra,
       h("span", { class: "sub" }, h("span", { class: "mono" }, hh.registration_no), village ? ` · ${village.name}` : ""),
     ),
@@ -94,13 +95,15 @@ function householdItem(hh, villages, visited, extra = []) {
 }
 
 export async function workView(fresh = true) {
-  const [assignments, households, places, visited, last] = await Promise.all([
+  const [assignments, households, places, visited, last, responses] = await Promise.all([
     records("assignment"),
     records("household"),
     records("place"),
     visitedHouseholds(),
     kvGet("last_sync"),
+    records("response"),
   ]);
+  const surveyed = new Set(responses.map((r) => r.data.household_id));
   const villages = byId(places);
   const hhs = households.map((r) => r.data);
   const hhById = new Map(hhs.map((x) => [x.id, x]));
@@ -132,7 +135,8 @@ export async function workView(fresh = true) {
               { href: hh ? `#/h/${hh.id}` : `#/village/${villageId}`, dataset: { assignment: a.id } },
               h("span", { class: "main" }, hh ? hh.head_name : `${village?.name || ""} ${T.targetVillage}`),
               chip(T.methods[a.method] || a.method),
-              hh && visited.has(hh.id) ? chip("已走访", "accepted") : null,
+              hh && a.method !== "sample_survey" && visited.has(hh.id) ? chip(T.visitedChip, "accepted") : null,
+              hh && a.method === "sample_survey" && surveyed.has(hh.id) ? chip(T.surveyedChip, "accepted") : null,
               h(
                 "span",
                 { class: "sub" },
@@ -243,7 +247,13 @@ function checklistSummary(checklist) {
 
 function problemLine(rec) {
   if (!rec?.problem) return null;
-  if (rec.state === "conflict") return h("p", { class: "error" }, `${T.state.conflict}：${(rec.problem.fields || []).join("、")}`);
+  if (rec.state === "conflict") {
+    const fields = (rec.problem.fields || []).map((f) => T.fieldNames[f] || f).join("、");
+    const mine = Object.entries(rec.problem.device || {})
+      .filter(([f, v]) => f !== "id" && (typeof v === "string" || typeof v === "number"))
+      .map(([f, v]) => T.conflictMine(T.fieldNames[f] || f, v));
+    return h("p", { class: "error problem" }, T.conflictKept(fields), mine.length ? h("br") : null, mine.join("；"));
+  }
   return h("p", { class: "error problem" }, `${T.problem}：${fmtProblem(rec.problem) || rec.problem.code}`);
 }
 
@@ -279,12 +289,14 @@ export async function householdView(id, fresh = true) {
       "div",
       { class: "card alert", role: "alert" },
       h("strong", {}, `${T.returned}：${fmtTime(v.data.started_at)}`),
-      h("ul", {}, comments(v.data.review_comments).map((c) => h("li", {}, c))),
+      h("ul", { class: "review-comments" }, comments(v.data.review_comments).map((c) => h("li", {}, c))),
+      h("a", { href: `#/visit/${hh.id}/${v.id}`, class: "button wide", dataset: { correct: v.id } }, T.correctVisit),
     ),
   );
-  const rejected = [...visits, ...photos].filter((r) => r.state === "rejected");
+  const measures = [...measuresByPlan.values()].flat();
+  const rejected = [hhRec, ...measures, ...visits, ...photos].filter((r) => r.state === "rejected" || (r.state === "conflict" && r.problem?.fields?.some((f) => f !== "id")));
   for (const r of rejected)
-    alerts.push(h("div", { class: "card alert" }, h("strong", {}, `${T.entities[r.entity]} ${T.state.rejected}`), problemLine(r)));
+    alerts.push(h("div", { class: "card alert" }, h("strong", {}, `${T.entities[r.entity]} ${T.state[r.state]}`), problemLine(r)));
 
   const memberTable = members.length
     ? h(
@@ -316,12 +328,13 @@ export async function householdView(id, fresh = true) {
               (measuresByPlan.get(p.id) || []).map((m) =>
                 h(
                   "li",
-                  {},
+                  { dataset: { measure: m.id } },
                   h(
                     "div",
                     { class: "row" },
                     h("span", { class: "main" }, T.measureKind[m.data.kind] || m.data.kind),
                     chip(T.measureStatus[m.data.status] || m.data.status, m.data.status === "done" ? "accepted" : "plain"),
+                    stateChip(m),
                     h("span", { class: "sub" }, m.data.description, m.data.budget_fen ? ` · ${T.budget} ${T.yuan(m.data.budget_fen)}` : ""),
                   ),
                 ),
@@ -346,7 +359,7 @@ export async function householdView(id, fresh = true) {
               v.data.status ? chip(T.visitStatus[v.data.status] || v.data.status, v.data.status === "returned" ? "returned" : "plain") : null,
               stateChip(v),
               h("span", { class: "sub" }, checklistSummary(v.data.checklist)),
-              v.data.notes ? h("span", { class: "sub" }, v.data.notes) : null,
+              v.data.notes ? h("span", { class: "sub notes" }, v.data.notes) : null,
               problemLine(v),
             ),
           ),
@@ -380,6 +393,7 @@ export async function householdView(id, fresh = true) {
       )
     : h("p", { class: "muted" }, T.noPhotos);
 
+  const survey = await surveySection(hh, stateChip, problemLine);
   show(
     [
       h("p", {}, h("a", { href: village ? `#/village/${hh.village_id}` : "#/", class: "button secondary" }, `‹ ${T.back}`)),
@@ -393,10 +407,14 @@ export async function householdView(id, fresh = true) {
         h("dt", {}, T.status),
         h("dd", {}, T.householdStatus[hh.status] || hh.status, hh.exit_year ? `（${hh.exit_year}）` : ""),
         village ? [h("dt", {}, "村"), h("dd", {}, village.data.name)] : null,
-        hh.phone ? [h("dt", {}, T.phone), h("dd", {}, hh.phone)] : null,
+        hh.phone ? [h("dt", {}, T.phone), h("dd", { id: "hh-phone" }, hh.phone)] : null,
         hh.address ? [h("dt", {}, T.address), h("dd", {}, hh.address)] : null,
+        hh.location ? [h("dt", {}, T.location), h("dd", {}, T.locationValue(hh.location.lat, hh.location.lon))] : null,
       ),
+      hhRec.state ? h("p", { id: "hh-state" }, stateChip(hhRec)) : null,
+      h("div", { class: "row-actions" }, h("a", { href: `#/edit/${hh.id}`, class: "button secondary", id: "edit-household" }, T.edit)),
       h("a", { href: `#/visit/${hh.id}`, class: "button wide", id: "new-visit" }, T.newVisit),
+      survey,
       h("h2", {}, T.members),
       memberTable,
       h("h2", {}, T.plan),
@@ -414,7 +432,7 @@ export async function householdView(id, fresh = true) {
 // Recording a visit
 
 /** The phone's position now, or why there is none (never a made-up one). */
-function currentFix() {
+export function currentFix() {
   return new Promise((resolve) => {
     if (!navigator.geolocation) return resolve({ note: "unavailable" });
     navigator.geolocation.getCurrentPosition(
@@ -433,10 +451,13 @@ async function sha256Hex(buf) {
   return Array.from(new Uint8Array(d), (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-export async function visitView(householdId) {
+export async function visitView(householdId, visitId) {
   const hhRec = await record("household", householdId);
   if (!hhRec) return householdView(householdId);
   const hh = hhRec.data;
+  // A visit sent back: the same form, filled in, saved as an update of that visit.
+  const correct = visitId ? await record("visit", visitId) : null;
+  const before = correct?.data || {};
   const plans = await children("plan", householdId);
   const measures = [];
   for (const p of plans) measures.push(...(await children("measure", p.id)));
@@ -462,12 +483,12 @@ export async function visitView(householdId) {
         "div",
         { class: "choices" },
         ["yes", "no", "na"].map((a) =>
-          h("label", {}, h("input", { type: "radio", name: `check-${k}`, value: a }), h("span", {}, T.answers[a])),
+          h("label", {}, h("input", { type: "radio", name: `check-${k}`, value: a, checked: before.checklist?.[k] === a }), h("span", {}, T.answers[a])),
         ),
       ),
     ),
   );
-  const notes = h("textarea", { id: "notes", name: "notes", rows: 4, "aria-describedby": "notes-hint" });
+  const notes = h("textarea", { id: "notes", name: "notes", rows: 4, "aria-describedby": "notes-hint" }, before.notes || "");
   const measureSelect = h(
     "select",
     { id: "photo-measure" },
@@ -557,6 +578,7 @@ export async function visitView(householdId) {
         try {
           await saveVisit({
             householdId,
+            correct,
             checklist,
             notes: notes.value,
             location: visitFix,
@@ -597,7 +619,15 @@ export async function visitView(householdId) {
     save,
     h("a", { href: `#/h/${householdId}`, class: "button secondary wide" }, T.cancel),
   );
-  show([h("h1", {}, `${T.visitTitle}：${hh.head_name}`), h("p", { class: "muted mono" }, hh.registration_no), form]);
+  const review = correct?.data.review_comments
+    ? h(
+        "div",
+        { class: "card alert", role: "alert" },
+        h("strong", {}, T.returnedComments),
+        h("ul", { class: "review-comments" }, comments(correct.data.review_comments).map((c) => h("li", {}, c))),
+      )
+    : null;
+  show([h("h1", {}, `${correct ? T.correctTitle : T.visitTitle}：${hh.head_name}`), h("p", { class: "muted mono" }, hh.registration_no), review, form]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,7 +635,7 @@ export async function visitView(householdId) {
 
 function describe(entry) {
   const m = entry.mutation;
-  return `${T.entities[m.entity] || m.entity} · ${fmtTime(m.device_time)}`;
+  return `${T.entities[m.entity] || m.entity}${m.op === "update" ? T.ops.update : ""} · ${fmtTime(m.device_time)}`;
 }
 
 export async function syncView(fresh = true) {
