@@ -450,7 +450,22 @@ impl Config {
             .try_into::<Config>()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         config.ignored_env = ignored_env;
+        config.check_log()?;
         Ok(config)
+    }
+
+    /// A log setting that does not parse is an error here, not a quiet fall-back to the
+    /// defaults once logging starts.
+    fn check_log(&self) -> Result<(), ConfigError> {
+        if !matches!(self.log.format.as_str(), "json" | "pretty") {
+            return Err(ConfigError::Invalid(format!(
+                "log.format {:?}: use \"json\" or \"pretty\"",
+                self.log.format
+            )));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map(|_| ())
+            .map_err(|e| ConfigError::Invalid(format!("log.level {:?}: {e}", self.log.level)))
     }
 
     /// The database URL, defaulting to a SQLite file in the data folder.
@@ -533,7 +548,16 @@ mod tests {
         assert_eq!(c.ignored_env, ["FIELDCHECK_BIN", "FIELDCHECK_AUTH__NOPE"]);
         assert_eq!(c.pii.min_count, 7);
         assert_eq!(c.database_url(), "sqlite://x");
-        // A wrong value of a real setting is still an error.
+        // A wrong value of a real setting is still an error, log settings included.
+        for (name, value) in [
+            ("FIELDCHECK_LOG__LEVEL", "info,fieldcheck=loud"),
+            ("FIELDCHECK_LOG__FORMAT", "xml"),
+        ] {
+            assert!(
+                Config::load(None, [(name.to_owned(), value.to_owned())]).is_err(),
+                "{name}"
+            );
+        }
         assert!(
             Config::load(
                 None,
