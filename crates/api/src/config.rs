@@ -522,6 +522,39 @@ mod tests {
         );
     }
 
+    /// The README promises that deploy/fieldcheck.example.toml shows every key: each setting is
+    /// there, set or commented out (`# key = …`), and the example as written loads.
+    #[test]
+    fn the_example_configuration_shows_every_setting() {
+        let text = include_str!("../../../deploy/fieldcheck.example.toml");
+        let dir = std::env::temp_dir().join(format!("fc-config-example-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("example.toml");
+        std::fs::write(&file, text).unwrap();
+        Config::load(Some(&file), []).unwrap();
+        let mut shown = std::collections::BTreeSet::new();
+        let mut section: Vec<String> = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = vec![name.to_owned()];
+                continue;
+            }
+            let setting = line.strip_prefix("# ").unwrap_or(line);
+            if let Some((key, _)) = setting.split_once(" = ")
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                let mut path = section.clone();
+                path.push(key.to_owned());
+                shown.insert(path);
+            }
+        }
+        let missing: Vec<_> = setting_paths().difference(&shown).cloned().collect();
+        assert!(missing.is_empty(), "not in the example: {missing:?}");
+    }
+
     #[test]
     fn unknown_keys_are_errors_in_the_file_and_ignored_in_the_environment() {
         let dir = std::env::temp_dir().join(format!("fc-config-strict-{}", std::process::id()));
