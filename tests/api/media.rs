@@ -23,6 +23,12 @@ async fn my_households(app: &TestApp, token: &str) -> Vec<Value> {
     app.list_all("/households", token).await
 }
 
+/// The ids of the first two of a list of households: two households of one inspector.
+fn first_two_ids(households: &[Value]) -> (String, String) {
+    let id = |i: usize| households[i]["id"].as_str().unwrap().to_owned();
+    (id(0), id(1))
+}
+
 async fn patch(
     app: &TestApp,
     token: &str,
@@ -157,10 +163,7 @@ async fn resumable_upload_stores_once_and_flags(backend: Backend) {
     let token = app.login("inspector1").await;
     let office = app.login("office").await;
     let households = my_households(&app, &token).await;
-    let (h1, h2) = (
-        households[0]["id"].as_str().unwrap().to_owned(),
-        households[1]["id"].as_str().unwrap().to_owned(),
-    );
+    let (h1, h2) = first_two_ids(&households);
     let bytes = fixture("phone-4000x2500-gps.jpg");
     let digest = sha(&bytes);
     let home = &households[0]["location"];
@@ -704,11 +707,7 @@ async fn upload_to_a_real_s3_server() {
 async fn only_stored_photos_make_exact_duplicates(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.login("inspector1").await;
-    let households = my_households(&app, &token).await;
-    let (h1, h2) = (
-        households[0]["id"].as_str().unwrap().to_owned(),
-        households[1]["id"].as_str().unwrap().to_owned(),
-    );
+    let (h1, h2) = first_two_ids(&my_households(&app, &token).await);
     let bytes = fixture("autumn-2560x1600.jpg");
     let digest = sha(&bytes);
     let announced = push_photo(&app, &token, &h1, &digest, None).await;
