@@ -95,17 +95,7 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
             "PHOTO_RESUMED",
             format!("{root}/tests/fixtures/photos/{PHOTO_RESUMED}"),
         );
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("joins")
-        .expect("node runs (./dev test installs it with the npm package and Chromium)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "browser checks failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all checks passed"), "{stdout}");
+    let stdout = crate::helpers::run_browser_script(cmd).await;
     // What the browser saw (the accessibility summary, the resumed upload), for the log.
     println!("{stdout}");
     for shot in [

@@ -80,18 +80,7 @@ async fn office_pages_in_a_real_browser() {
         .env("SHOTS", &shots)
         .env("FOREIGN_HOUSEHOLD", &foreign)
         .env("OWN_HOUSEHOLD", h(0));
-    // The server runs on this runtime: wait for the browser off its threads.
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .expect("node runs (./dev test installs it with the npm package and Chromium)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "browser checks failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all checks passed"), "{stdout}");
+    crate::helpers::run_browser_script(cmd).await;
     for shot in ["gallery.png", "photo-rejected.png", "map.png", "cycle.png"] {
         assert!(shots.join(shot).is_file(), "screenshot {shot} saved");
     }

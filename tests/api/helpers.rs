@@ -392,3 +392,21 @@ pub async fn push_photo(
     assert_eq!(r.body["results"][0]["status"], "applied", "{}", r.text);
     id
 }
+
+/// Runs a browser script of `tests/browser` with node, off the runtime's threads (the server runs
+/// on them), and requires that it exited well and printed "all checks passed". Its standard
+/// output, for what else the test reads from it.
+pub async fn run_browser_script(mut cmd: std::process::Command) -> String {
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("joins")
+        .expect("node runs (./dev test installs it with the npm package and Chromium)");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("all checks passed"), "{stdout}");
+    stdout
+}
