@@ -210,7 +210,12 @@ async fn run() -> anyhow::Result<()> {
             }
             let listener = TcpListener::bind(&config.bind)
                 .with_context(|| format!("cannot listen on {}", config.bind))?;
-            let base = format!("http://{}", listener.local_addr()?);
+            let scheme = if config.tls.files().is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            let base = format!("{scheme}://{}", listener.local_addr()?);
             let development = config.mode == Mode::Development;
             let app =
                 fieldcheck_api::build_with(config, listener, fieldcheck_web::configure).await?;

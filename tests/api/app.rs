@@ -1,5 +1,5 @@
-//! The field app in a real browser: starts the app with demo data, has the office assign work
-//! to inspector1 through the API (a visit, a sample survey, the village), then runs
+//! The field app in a real browser, over HTTPS as in the field: starts the app with demo data,
+//! has the office assign work to inspector1 through the API (a visit, a sample survey, the village), then runs
 //! `tests/browser/app.mjs` (playwright-core driving Debian's Chromium as a 360×640 touch phone):
 //! sign in and pull online, reload offline from the service worker, record a visit with the
 //! checklist and two photos, a satisfaction survey and a phone edit offline, sync when back
@@ -9,11 +9,13 @@
 //! stored with their derivatives, nothing twice. Like the office's browser test it fails, never
 //! skips, without Chromium and the npm packages (`./dev test` installs them).
 
-use crate::helpers::{Backend, artifacts_dir, fixture, project_dir, spawn_app};
+use crate::helpers::{Backend, artifacts_dir, fixture, make_cert, project_dir, spawn_app_https};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 const PHOTOS: [&str; 2] = ["phone-4000x2500-gps.jpg", "autumn-2560x1600.jpg"];
+/// The server's name as the phone knows it (resolved to loopback by the browser).
+const PHONE_HOST: &str = "fieldcheck.test";
 /// The photo whose upload the test cuts off half-way.
 const PHOTO_RESUMED: &str = "bythewater-2560x1600.jpg";
 
@@ -23,7 +25,13 @@ fn id(v: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn field_app_works_offline_and_syncs_in_a_real_browser() {
-    let app = spawn_app(Backend::Sqlite).await;
+    // Over HTTPS with a name that is not loopback (Chromium treats http://127.0.0.1 as secure
+    // anyway): what makes the service worker, camera and position work is TLS, as in the field.
+    let cert = make_cert(&[PHONE_HOST, "127.0.0.1"]);
+    let app = spawn_app_https(Backend::Sqlite, &cert).await;
+    let port = app.base.rsplit(':').next().expect("a port").to_owned();
+    let cert_file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(cert_file.path(), &cert.cert_pem).expect("write certificate");
     let office = app.login("office").await;
     let admin = app.login("admin").await;
     let inspector = app.login("inspector1").await;
@@ -81,7 +89,11 @@ async fn field_app_works_offline_and_syncs_in_a_real_browser() {
     let mut cmd = std::process::Command::new("node");
     cmd.arg(format!("{root}/tests/browser/app.mjs"))
         .current_dir(format!("{root}/tests/browser"))
-        .env("BASE_URL", &app.base)
+        .env("BASE_URL", format!("https://{PHONE_HOST}:{port}"))
+        .env("API_URL", &app.base)
+        .env("HOST_RULES", format!("MAP {PHONE_HOST} 127.0.0.1"))
+        .env("CERT_SPKI", &cert.spki_sha256)
+        .env("NODE_EXTRA_CA_CERTS", cert_file.path())
         .env("SHOTS", &shots)
         .env("HOUSEHOLD", &household)
         .env(

@@ -6,6 +6,7 @@ use fieldcheck_api::{Config, state::AppState};
 use fieldcheck_store::sea_orm::{ConnectionTrait, Database};
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
+use sha2::Digest;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Once;
@@ -409,4 +410,64 @@ pub async fn run_browser_script(mut cmd: std::process::Command) -> String {
     );
     assert!(stdout.contains("all checks passed"), "{stdout}");
     stdout
+}
+
+/// A self-signed certificate for HTTPS tests, valid for `names` (host names or IP addresses).
+pub struct TestCert {
+    pub cert_pem: String,
+    pub key_pem: String,
+    /// base64 SHA-256 of the public key, as Chromium's `--ignore-certificate-errors-spki-list`
+    /// takes it (the browser then trusts this certificate, service workers included).
+    pub spki_sha256: String,
+}
+
+pub fn make_cert(names: &[&str]) -> TestCert {
+    use rcgen::PublicKeyData;
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let made = rcgen::generate_simple_self_signed(names).expect("a certificate");
+    let spki = sha2::Sha256::digest(made.signing_key.subject_public_key_info());
+    TestCert {
+        cert_pem: made.cert.pem(),
+        key_pem: made.signing_key.serialize_pem(),
+        spki_sha256: base64::engine::general_purpose::STANDARD.encode(spki),
+    }
+}
+
+impl TestCert {
+    /// Writes the pair as `<stem>.crt` and `<stem>.key` in `dir`; returns the two paths.
+    pub fn write(&self, dir: &std::path::Path, stem: &str) -> (PathBuf, PathBuf) {
+        let cert = dir.join(format!("{stem}.crt"));
+        let key = dir.join(format!("{stem}.key"));
+        std::fs::write(&cert, &self.cert_pem).expect("write certificate");
+        std::fs::write(&key, &self.key_pem).expect("write key");
+        (cert, key)
+    }
+
+    /// A client that trusts this certificate and nothing else, on a fresh connection pool.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(
+                reqwest::Certificate::from_pem(self.cert_pem.as_bytes()).expect("PEM"),
+            )
+            .build()
+            .expect("client")
+    }
+}
+
+/// As [`spawn_app`], serving HTTPS with `cert` (made for `127.0.0.1`); the test client trusts it.
+pub async fn spawn_app_https(backend: Backend, cert: &TestCert) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert_path, key_path) = cert.write(dir.path(), "server");
+    let mut app = spawn_app_with(backend, |c| {
+        c.tls.cert_path = Some(cert_path);
+        c.tls.key_path = Some(key_path);
+    })
+    .await;
+    app.base = app.base.replacen("http://", "https://", 1);
+    app.client = cert.client();
+    // The files are read at start-up (and again on SIGHUP only): the folder may go.
+    drop(dir);
+    app
 }

@@ -17,3 +17,4 @@ mod privacy;
 mod resources;
 mod schema_check;
 mod sync;
+mod tls;

@@ -4,7 +4,9 @@
 // Environment: BASE_URL, SHOTS (folder for screenshots), HOUSEHOLD (the assigned household's id),
 // HEAD_NAME (its head's name), LAT/LON (its position: the phone's position), PHOTOS (two photo
 // files, one per line: the camera's pictures), PHOTO_RESUMED (the photo whose upload is cut off
-// half-way), CHROMIUM (default /usr/bin/chromium).
+// half-way), CHROMIUM (default /usr/bin/chromium); for HTTPS, API_URL (the server for node's own
+// calls), HOST_RULES (Chromium's resolver rule for the server's name) and CERT_SPKI (the
+// certificate's key hash Chromium trusts).
 // Scenarios, in order: sign in and pull; offline reload; offline a visit with two photos, a
 // satisfaction survey (a skip-logic branch, validation errors fixed) and a household phone edit;
 // sync; the office sends the visit back (API) and the corrected visit is accepted; a push whose
@@ -16,7 +18,13 @@ import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 
+// The phone's address for the server: https with a name that is not loopback, as in the field,
+// so the secure context (service worker, camera, position) comes from TLS alone.
 const base = process.env.BASE_URL;
+// The same server for the office's API calls from node (trusting the certificate through
+// NODE_EXTRA_CA_CERTS).
+const api = process.env.API_URL || base;
+const toApi = (url) => api + url.slice(base.length);
 const shots = process.env.SHOTS;
 const household = process.env.HOUSEHOLD;
 const headName = process.env.HEAD_NAME;
@@ -30,7 +38,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Signs in to the API as a demo user (the office's side of a scenario). */
 async function apiToken(username) {
-  const res = await fetch(`${base}/auth/login`, {
+  const res = await fetch(`${api}/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ username, password: "fieldcheck-demo", device_id: `test-${username}` }),
@@ -41,7 +49,14 @@ async function apiToken(username) {
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu"],
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    // The server's name resolves to loopback, and its test certificate is trusted by its key
+    // (a real certificate is trusted by its issuer): the page is a secure context over TLS.
+    ...(process.env.HOST_RULES ? [`--host-resolver-rules=${process.env.HOST_RULES}`] : []),
+    ...(process.env.CERT_SPKI ? [`--ignore-certificate-errors-spki-list=${process.env.CERT_SPKI}`] : []),
+  ],
 });
 const problems = [];
 const foreignRequests = [];
@@ -89,6 +104,8 @@ try {
   const first = await page.goto(`${base}/app`);
   assert.equal(first.status(), 200);
   assert.equal(new URL(page.url()).pathname, "/app/");
+  if (base.startsWith("https:"))
+    assert.ok(await page.evaluate(() => window.isSecureContext && location.protocol === "https:"), "a secure context over TLS");
   const csp = first.headers()["content-security-policy"];
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self'/);
@@ -276,7 +293,7 @@ try {
   // the top of the household, and the corrected visit goes back as an update of that visit.
   const office = await apiToken("office");
   const comment = "请核实墙体裂缝是否已修复，并补拍住房照片";
-  const sent = await fetch(`${base}/visits/${visit}/return`, {
+  const sent = await fetch(`${api}/visits/${visit}/return`, {
     method: "POST",
     headers: { authorization: `Bearer ${office}`, "content-type": "application/json" },
     body: JSON.stringify({ comments: { housing: comment } }),
@@ -301,7 +318,7 @@ try {
   // --- The office returns the survey response too: the survey opens again with its answers and
   // the reviewer's comment, and the correction goes back as an update of the same response.
   const reviewNote = "请写明是哪一段道路";
-  const returnedResponse = await fetch(`${base}/responses/${response}/return`, {
+  const returnedResponse = await fetch(`${api}/responses/${response}/return`, {
     method: "POST",
     headers: { authorization: `Bearer ${office}`, "content-type": "application/json" },
     body: JSON.stringify({ comments: { reasons: reviewNote } }),
@@ -330,9 +347,9 @@ try {
   await page.fill("#edit-phone", "13800005678");
   await page.click("#save-edit");
   await page.waitForSelector("#hh-state [data-state=saved]");
-  const current = await fetch(`${base}/households/${household}`, { headers: { authorization: `Bearer ${office}` } });
+  const current = await fetch(`${api}/households/${household}`, { headers: { authorization: `Bearer ${office}` } });
   assert.equal(current.status, 200);
-  const patched = await fetch(`${base}/households/${household}`, {
+  const patched = await fetch(`${api}/households/${household}`, {
     method: "PATCH",
     headers: { authorization: `Bearer ${office}`, "content-type": "application/json", "if-match": current.headers.get("etag") },
     body: JSON.stringify({ phone: "13711112222" }),
@@ -348,9 +365,9 @@ try {
   await page.screenshot({ path: `${shots}/app-conflict.png`, fullPage: true });
   // The office settles it for the phone's value; the next sync brings that version and the
   // conflict goes away.
-  const open = await (await fetch(`${base}/sync/conflicts`, { headers: { authorization: `Bearer ${office}` } })).json();
+  const open = await (await fetch(`${api}/sync/conflicts`, { headers: { authorization: `Bearer ${office}` } })).json();
   assert.equal(open.items.length, 1, JSON.stringify(open));
-  const settled = await fetch(`${base}/sync/conflicts/${open.items[0].id}/resolve`, {
+  const settled = await fetch(`${api}/sync/conflicts/${open.items[0].id}/resolve`, {
     method: "POST",
     headers: { authorization: `Bearer ${office}`, "content-type": "application/json" },
     body: JSON.stringify({ take: "device" }),
@@ -368,7 +385,8 @@ try {
   await page.route("**/sync/push", async (route) => {
     if (lostAnswer) return route.continue();
     lostAnswer = "pending";
-    const res = await route.fetch();
+    // route.fetch goes out from node, which reaches the server by its loopback address.
+    const res = await route.fetch({ url: toApi(route.request().url()) });
     lostAnswer = await res.json();
     await route.abort("connectionreset");
   });
@@ -379,7 +397,7 @@ try {
     cut = "pending";
     const body = req.postDataBuffer();
     const half = Math.floor(body.length / 2);
-    const res = await route.fetch({ postData: body.subarray(0, half) });
+    const res = await route.fetch({ url: toApi(req.url()), postData: body.subarray(0, half) });
     cut = { sent: half, status: res.status(), offset: res.headers()["upload-offset"], length: req.headers()["upload-length"] };
     await route.abort("connectionreset");
   });

@@ -64,6 +64,8 @@ pub struct Config {
     pub web: WebConfig,
     /// The in-process read cache.
     pub cache: CacheConfig,
+    /// HTTPS served by fieldcheck itself.
+    pub tls: TlsConfig,
     /// `FIELDCHECK_*` environment variables that name no setting: ignored, and reported once
     /// logging is up (a script's own variable must not stop the server).
     #[serde(skip)]
@@ -86,6 +88,36 @@ impl Default for CacheConfig {
         CacheConfig {
             ttl_ms: fieldcheck_store::db::DEFAULT_CACHE_TTL.as_millis() as u64,
             max_entries: fieldcheck_store::db::DEFAULT_CACHE_ENTRIES,
+        }
+    }
+}
+
+/// HTTPS terminated by `serve` itself (rustls), for a deployment without a reverse proxy: the
+/// phones' app needs a secure context (service worker, camera, position). Both files or neither;
+/// neither serves plain HTTP (behind a proxy that terminates TLS, or on localhost). The files are
+/// read again on SIGHUP, so a renewed certificate is served without a restart.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM file: the server's certificate first, then its chain.
+    pub cert_path: Option<PathBuf>,
+    /// PEM file: the private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_path: Option<PathBuf>,
+}
+
+impl TlsConfig {
+    /// The two files, when HTTPS is on.
+    pub fn files(&self) -> Option<(&Path, &Path)> {
+        Some((self.cert_path.as_deref()?, self.key_path.as_deref()?))
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        match (&self.cert_path, &self.key_path) {
+            (Some(_), None) | (None, Some(_)) => Err(ConfigError::Invalid(
+                "tls.cert_path and tls.key_path go together: set both to serve HTTPS, or neither"
+                    .into(),
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -288,6 +320,7 @@ impl Default for Config {
             log: LogConfig::default(),
             web: WebConfig::default(),
             cache: CacheConfig::default(),
+            tls: TlsConfig::default(),
             ignored_env: Vec::new(),
         }
     }
@@ -451,6 +484,7 @@ impl Config {
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         config.ignored_env = ignored_env;
         config.check_log()?;
+        config.tls.check()?;
         Ok(config)
     }
 

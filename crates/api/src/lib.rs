@@ -14,6 +14,7 @@ pub mod routes;
 pub mod state;
 pub mod sync;
 pub mod telemetry;
+pub mod tls;
 
 use actix_web::{
     App, HttpResponse, HttpServer,
@@ -45,6 +46,9 @@ pub enum StartError {
     /// The listener failed.
     #[error("listen: {0}")]
     Io(#[from] std::io::Error),
+    /// The TLS certificate or key could not be loaded.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 /// A server bound to its port, ready to be awaited.
@@ -211,13 +215,22 @@ fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
-/// Starts serving `state` on `listener`. Graceful shutdown on SIGTERM/SIGINT lets in-flight
-/// requests finish (up to 30 s).
+/// Starts serving `state` on `listener`, over HTTPS when `tls` names a certificate. Graceful
+/// shutdown on SIGTERM/SIGINT lets in-flight requests finish (up to 30 s).
 pub fn serve(
     state: web::Data<AppState>,
     listener: TcpListener,
     mount: fn(&mut web::ServiceConfig),
-) -> std::io::Result<Server> {
+) -> Result<Server, StartError> {
+    let tls = match state.config.tls.files() {
+        Some((cert, key)) => {
+            let certificate = Arc::new(tls::ReloadingCertificate::load(cert, key)?);
+            tracing::info!(fingerprint = %certificate.fingerprint(), "serving HTTPS");
+            tls::reload_on_sighup(certificate.clone())?;
+            Some(tls::server_config(certificate)?)
+        }
+        None => None,
+    };
     let json_limit = extract::JsonLimit(state.config.limits.json_body_bytes);
     let server = HttpServer::new(move || {
         App::new()
@@ -238,8 +251,10 @@ pub fn serve(
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(telemetry::request_context))
     })
-    .listen(listener)?
-    .shutdown_timeout(30)
-    .run();
-    Ok(server)
+    .shutdown_timeout(30);
+    let server = match tls {
+        Some(config) => server.listen_rustls_0_23(listener, config)?,
+        None => server.listen(listener)?,
+    };
+    Ok(server.run())
 }
