@@ -24,29 +24,11 @@ const IN_SCOPE: usize = 2_000;
 /// Fills the database: `IN_SCOPE` households in the inspector's village with 3 members, a plan and
 /// 2 measures each; the rest spread over the other villages without children.
 async fn generate(store: &Store, total: usize) {
+    common::inspector_households(store, IN_SCOPE).await;
     let sql = Dialect::of(store);
     let (uuid, now) = (sql.uuid(), sql.now());
     let numbers = |n: usize| sql.numbers(n);
-    let village = |code: &str| format!("(SELECT id FROM places WHERE code = '{code}')");
-    let cols = "id, registration_no, village_id, district_code, head_name, phone, address, lat, lon, status, exit_year, responsible_person_id, field_versions, version, created_at, updated_at";
-    exec(store, &format!(
-        "INSERT INTO households ({cols}) SELECT {uuid}, 'BS' || i, {v}, '460106', '基准户' || i, '13800000000', '海口市', 20.0, 110.3, 'exited', 2020, NULL, '{{}}', 1, {now}, {now} FROM ({q}) AS n",
-        v = village("460106001201"), q = numbers(IN_SCOPE)
-    )).await;
-    exec(store, &format!(
-        "INSERT INTO members (id, household_id, name, relation, id_number_cipher, id_number_index, id_number_masked, version, created_at, updated_at) \
-         SELECT {uuid}, h.id, '成员' || k.i, '家属', NULL, NULL, NULL, 1, {now}, {now} FROM households h, ({q}) AS k WHERE h.registration_no LIKE 'BS%'",
-        q = numbers(3)
-    )).await;
-    exec(store, &format!(
-        "INSERT INTO plans (id, household_id, year, status, version, created_at, updated_at) SELECT {uuid}, h.id, 2026, 'active', 1, {now}, {now} FROM households h WHERE h.registration_no LIKE 'BS%'"
-    )).await;
-    exec(store, &format!(
-        "INSERT INTO measures (id, plan_id, kind, description, lead_unit_id, responsible_person_id, budget_fen, status, field_versions, version, created_at, updated_at) \
-         SELECT {uuid}, p.id, 'industry', '产业帮扶措施' || k.i, NULL, NULL, 500000, 'in_progress', '{{}}', 1, {now}, {now} \
-         FROM plans p JOIN households h ON h.id = p.household_id, ({q}) AS k WHERE h.registration_no LIKE 'BS%'",
-        q = numbers(2)
-    )).await;
+    let cols = common::HOUSEHOLD_COLUMNS;
     // The rest of the city (or province): households elsewhere, in batches to bound memory.
     let others = total - IN_SCOPE;
     let batch = 100_000;

@@ -1,4 +1,4 @@
-use crate::helpers::{Backend, PASSWORD, spawn_app, test_signing_secret};
+use crate::helpers::{Backend, PASSWORD, spawn_app, spawn_app_with, test_signing_secret};
 use crate::on_both_backends;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
@@ -7,8 +7,61 @@ on_both_backends!(
     sign_in_refresh_rotation_and_logout,
     forged_and_broken_tokens_are_refused,
     failed_logins_are_slowed_down,
+    a_refresh_whose_answer_was_lost_may_be_retried,
     sessions_and_device_tokens_never_stand_in_for_each_other
 );
+
+/// A phone whose refresh answer was lost on the way holds only the spent token: presenting it
+/// again soon, while nobody used its successor, rotates it again and keeps one chain alive; the
+/// successor it never received is revoked. With the grace off the retry is a reuse.
+async fn a_refresh_whose_answer_was_lost_may_be_retried(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app.login_full("inspector1").await;
+    let spent = first["refresh_token"].as_str().unwrap().to_owned();
+    let lost = app
+        .post("/auth/refresh", None, json!({ "refresh_token": spent }))
+        .await;
+    assert_eq!(lost.status, 200, "{}", lost.text);
+    let retried = app
+        .post("/auth/refresh", None, json!({ "refresh_token": spent }))
+        .await;
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    let kept = retried.body["refresh_token"].as_str().unwrap().to_owned();
+    let access = retried.body["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/me", access).await.status, 200);
+    let next = app
+        .post("/auth/refresh", None, json!({ "refresh_token": kept }))
+        .await;
+    assert_eq!(
+        next.status, 200,
+        "the retried chain lives on: {}",
+        next.text
+    );
+    // The grace ends once the chain has moved on: the first token is now a stolen copy.
+    app.post("/auth/refresh", None, json!({ "refresh_token": spent }))
+        .await
+        .assert_problem(401, "unauthorized");
+
+    let strict = spawn_app_with(backend, |c| c.auth.refresh_retry_secs = 0).await;
+    let first = strict.login_full("inspector1").await;
+    let spent = first["refresh_token"].as_str().unwrap().to_owned();
+    let lost = strict
+        .post("/auth/refresh", None, json!({ "refresh_token": spent }))
+        .await;
+    assert_eq!(lost.status, 200);
+    strict
+        .post("/auth/refresh", None, json!({ "refresh_token": spent }))
+        .await
+        .assert_problem(401, "unauthorized");
+    strict
+        .post(
+            "/auth/refresh",
+            None,
+            json!({ "refresh_token": lost.body["refresh_token"] }),
+        )
+        .await
+        .assert_problem(401, "unauthorized");
+}
 
 async fn sign_in_refresh_rotation_and_logout(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -50,11 +103,17 @@ async fn sign_in_refresh_rotation_and_logout(backend: Backend) {
         200
     );
 
-    // Reusing a spent token revokes the whole family, including its successor.
+    // Reusing a spent token once the chain has moved on (its successor used) revokes the whole
+    // family, the newest token included: one of the two holders is not the user.
+    let third = app
+        .post("/auth/refresh", None, json!({ "refresh_token": r2 }))
+        .await;
+    assert_eq!(third.status, 200, "{}", third.text);
+    let r3 = third.body["refresh_token"].as_str().unwrap().to_owned();
     app.post("/auth/refresh", None, json!({ "refresh_token": r1 }))
         .await
         .assert_problem(401, "unauthorized");
-    app.post("/auth/refresh", None, json!({ "refresh_token": r2 }))
+    app.post("/auth/refresh", None, json!({ "refresh_token": r3 }))
         .await
         .assert_problem(401, "unauthorized");
 

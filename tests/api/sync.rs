@@ -354,6 +354,62 @@ async fn push_is_exactly_once_and_merges(backend: Backend) {
         .await;
     twice.assert_problem(409, "duplicate");
 
+    // Settled for the office's value, the record still reaches the phone again, at a new
+    // version: that is how the phone learns the conflict is over.
+    let mut before = Local::new();
+    let cursor = pull_all(&app, &token, None, &mut before, 500).await;
+    let cur = app.get(&format!("/households/{hid}"), &office).await;
+    let r = app
+        .patch(
+            &format!("/households/{hid}"),
+            &office,
+            Some(&cur.etag()),
+            json!({ "address": "办公室再改的地址" }),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let clash = mutation(
+        "household",
+        "update",
+        &hid,
+        Some(cur.body["version"].as_i64().unwrap()),
+        json!({ "address": "手机改的地址" }),
+    );
+    let clash_id = clash["mutation_id"].as_str().unwrap().to_owned();
+    let c = app
+        .post("/sync/push", Some(&token), json!({ "mutations": [clash] }))
+        .await;
+    assert_eq!(c.body["results"][0]["status"], "conflict", "{}", c.text);
+    let conflicted = c.body["results"][0]["record"]["version"].as_i64().unwrap();
+    let cursor = pull_all(&app, &token, Some(cursor), &mut before, 500).await;
+    let list = app.get("/sync/conflicts", &office).await;
+    let conflict = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["mutation_id"] == clash_id.as_str())
+        .expect("conflict recorded")
+        .clone();
+    let res = app
+        .post(
+            &format!(
+                "/sync/conflicts/{}/resolve",
+                conflict["id"].as_str().unwrap()
+            ),
+            Some(&office),
+            json!({ "take": "server" }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    let mut after = Local::new();
+    pull_all(&app, &token, Some(cursor), &mut after, 500).await;
+    let settled = &after[&("household".to_owned(), hid.clone())];
+    assert_eq!(settled["address"], "办公室再改的地址");
+    assert!(
+        settled["version"].as_i64().unwrap() > conflicted,
+        "settled at a new version: {settled}"
+    );
+
     // The device's own records come back to it in its pulls.
     let mut mine = Local::new();
     pull_all(&app, &token, None, &mut mine, 500).await;

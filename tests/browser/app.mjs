@@ -11,7 +11,8 @@
 // satisfaction survey (a skip-logic branch, validation errors fixed) and a household phone edit;
 // sync; the office sends the visit back (API) and the corrected visit is accepted; a push whose
 // answer is lost is re-sent (nothing twice) and a photo upload cut off half-way resumes from the
-// server's offset after a reload; axe-core on every main screen.
+// server's offset after a reload; a token refresh whose answer is lost is retried without signing
+// the phone out; axe-core on every main screen.
 // Prints `RESULT {"visit", "visit2", "photos", "response", "resumed"}` for the Rust side, which
 // checks the server. Exits non-zero, with the reason, on the first failed expectation.
 import { chromium } from "playwright-core";
@@ -435,6 +436,42 @@ try {
   assert.equal(await page.locator("#visits li[data-visit]").count(), 2, "two visits, none twice");
   const allPhotos = await page.locator("#photos li[data-photo]").evaluateAll((els) => els.map((e) => e.dataset.photo));
   assert.equal(allPhotos.length, 3);
+
+  // --- A refresh whose answer is lost: the access token has expired, the server rotates the
+  // refresh token but the phone never hears. The next sync presents the same token again and
+  // the phone stays signed in (the server's retry grace), nothing of the outbox touched.
+  const sessionNow = () =>
+    page.evaluate(async () => (await import("/app/js/db.js")).kvGet("session"));
+  const before = await sessionNow();
+  await page.evaluate(async () => {
+    const { kvGet, kvSet } = await import("/app/js/db.js");
+    await kvSet("session", { ...(await kvGet("session")), access_expires: 0 });
+  });
+  let lostRefresh = null;
+  await page.route("**/auth/refresh", async (route) => {
+    if (lostRefresh) return route.continue();
+    lostRefresh = "pending";
+    const res = await route.fetch({ url: toApi(route.request().url()) });
+    lostRefresh = res.status();
+    await route.abort("connectionreset");
+  });
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  for (let i = 0; i < 300 && (lostRefresh === null || lostRefresh === "pending"); i++) await sleep(100);
+  assert.equal(lostRefresh, 200, "the server rotated the token; the phone never heard");
+  assert.equal((await sessionNow()).refresh_token, before.refresh_token, "the phone still holds the spent token");
+  await page.waitForFunction(() => !document.querySelector("#sync").disabled);
+  await page.click("#sync");
+  let after = null;
+  for (let i = 0; i < 300; i++) {
+    after = await sessionNow();
+    if (after?.refresh_token && after.refresh_token !== before.refresh_token) break;
+    await sleep(100);
+  }
+  assert.ok(after?.refresh_token && after.refresh_token !== before.refresh_token, "the retried refresh was answered");
+  assert.ok(after.access_expires > Date.now(), "with a fresh access token");
+  await page.unroute("**/auth/refresh");
+  assert.equal(await page.locator("form#login").count(), 0, "still signed in");
 
   // Storage: persistence asked for, the estimate shown.
   await page.locator("#tabs a[data-tab=me]").tap();

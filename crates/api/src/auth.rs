@@ -459,13 +459,16 @@ pub async fn authenticate(
 }
 
 /// `POST /auth/refresh`: spends the token and returns its successor. Presenting a spent token
-/// revokes the whole family: one of the two holders is not the user.
+/// revokes the whole family (one of the two holders is not the user), unless it is the same
+/// device retrying a refresh whose answer it lost (see `users::spend_refresh`).
 pub async fn refresh(
     state: web::Data<AppState>,
     body: crate::extract::JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let txn = state.store.write().await?;
-    match users::spend_refresh(&*txn, &token_hash(&body.into_inner()?.refresh_token)).await? {
+    let retry_grace = Duration::seconds(state.config.auth.refresh_retry_secs as i64);
+    let hash = token_hash(&body.into_inner()?.refresh_token);
+    match users::spend_refresh(&*txn, &hash, retry_grace).await? {
         users::RefreshOutcome::Rotated {
             user,
             family,

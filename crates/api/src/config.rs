@@ -193,6 +193,10 @@ pub struct AuthConfig {
     pub access_ttl_secs: u64,
     /// Refresh-token lifetime.
     pub refresh_ttl_secs: u64,
+    /// A spent refresh token presented again this soon after its first use, while its successor
+    /// is still unused, is rotated again (the answer was lost on the way) instead of revoking
+    /// the device's sign-in as a stolen copy; 0 turns this off.
+    pub refresh_retry_secs: u64,
     /// `kid:base64secret[,kid:base64secret…]`; the first signs, all verify.
     pub signing_keys: Option<Secret>,
 }
@@ -333,6 +337,7 @@ impl Default for AuthConfig {
             audience: "fieldcheck-api".into(),
             access_ttl_secs: 900,
             refresh_ttl_secs: 30 * 24 * 3600,
+            refresh_retry_secs: 120,
             signing_keys: None,
         }
     }

@@ -18,7 +18,7 @@ use fieldcheck_domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -1439,6 +1439,8 @@ pub async fn resolve_conflict(
             }
             _ => {}
         }
+    } else {
+        mark_settled(conn, &c.entity, c.record_id).await?;
     }
     let mut am: sync_conflicts::ActiveModel = c.into();
     am.resolved_at = Set(Some(now()));
@@ -1457,6 +1459,45 @@ pub async fn resolve_conflict(
     )
     .await?;
     Ok(c)
+}
+
+/// A conflict settled for the office's value changes no field, but the record moves to a new
+/// version (and so into the change log): the phone that sent the losing value learns from its
+/// next pull that the conflict is over, as it does when the device's value wins.
+async fn mark_settled(
+    conn: &impl ConnectionTrait,
+    entity: &str,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    let bump = |v: i64| Expr::value(v + 1);
+    match entity {
+        "household" => {
+            let h = households::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            households::Entity::update_many()
+                .col_expr(households::Column::Version, bump(h.version))
+                .col_expr(households::Column::UpdatedAt, Expr::value(now()))
+                .filter(households::Column::Id.eq(id))
+                .exec(conn)
+                .await?;
+        }
+        "measure" => {
+            let m = measures::Entity::find_by_id(id)
+                .one(conn)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            measures::Entity::update_many()
+                .col_expr(measures::Column::Version, bump(m.version))
+                .col_expr(measures::Column::UpdatedAt, Expr::value(now()))
+                .filter(measures::Column::Id.eq(id))
+                .exec(conn)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The newest change-log position (for tests and diagnostics).

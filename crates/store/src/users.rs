@@ -485,9 +485,16 @@ pub enum RefreshOutcome {
 /// Spends a device's refresh token. Marking it used is conditional on it being unused, so two
 /// concurrent refreshes with the same token cannot both succeed. A browser session's value is
 /// not a refresh token: it is `Invalid` here.
+///
+/// A spent token presented again within `retry_grace` of its first use, while no token issued
+/// after it has been used, is the same phone asking again because the answer was lost on the way
+/// (a dropped connection in a village): its unused successors are revoked and it is rotated
+/// again, so one chain stays alive. Anything else presenting a spent token (after the grace, or
+/// once the chain has moved on) is a copy in someone else's hands: the family is revoked.
 pub async fn spend_refresh(
     conn: &impl ConnectionTrait,
     token_hash: &str,
+    retry_grace: Duration,
 ) -> Result<RefreshOutcome, StoreError> {
     let Some(row) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
@@ -498,6 +505,18 @@ pub async fn spend_refresh(
         return Ok(RefreshOutcome::Invalid);
     };
     let t = now();
+    let rotated = RefreshOutcome::Rotated {
+        user: UserId(row.user_id),
+        family: row.family_id,
+        device_id: row.device_id.clone(),
+    };
+    if row.revoked_at.is_none()
+        && let Some(used) = row.used_at
+        && t - used <= retry_grace
+        && supersede_unused_successors(conn, &row, used).await?
+    {
+        return Ok(rotated);
+    }
     if row.used_at.is_some() || row.revoked_at.is_some() {
         revoke_family(conn, row.family_id).await?;
         return Ok(RefreshOutcome::Reused);
@@ -515,11 +534,39 @@ pub async fn spend_refresh(
         revoke_family(conn, row.family_id).await?;
         return Ok(RefreshOutcome::Reused);
     }
-    Ok(RefreshOutcome::Rotated {
-        user: UserId(row.user_id),
-        family: row.family_id,
-        device_id: row.device_id,
-    })
+    Ok(rotated)
+}
+
+/// Revokes the tokens issued in `spent`'s family since it was used at `used`, if none of them has
+/// been used or revoked (the phone never received them). False when the chain has moved on.
+async fn supersede_unused_successors(
+    conn: &impl ConnectionTrait,
+    spent: &refresh_tokens::Model,
+    used: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let successors = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::FamilyId.eq(spent.family_id))
+        .filter(refresh_tokens::Column::Id.ne(spent.id))
+        .filter(refresh_tokens::Column::CreatedAt.gte(used))
+        .all(conn)
+        .await?;
+    if successors.is_empty()
+        || successors
+            .iter()
+            .any(|s| s.used_at.is_some() || s.revoked_at.is_some())
+    {
+        return Ok(false);
+    }
+    let ids: Vec<Uuid> = successors.iter().map(|s| s.id).collect();
+    let res = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now()))
+        .filter(refresh_tokens::Column::Id.is_in(ids.clone()))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    // A concurrent refresh got there first: not a lost answer.
+    Ok(res.rows_affected == ids.len() as u64)
 }
 
 /// The user and family of a live browser session (stored beside refresh tokens, never spent):
