@@ -17,6 +17,9 @@
 //!
 //! Scope is never cached: callers check the caller's scope against the cached record, or run the
 //! scoped query, on every request.
+//!
+//! The time comes from a [`Clock`]: the real one in production, one moved by hand in the tests,
+//! so that expiry is tested exactly at the time-to-live's edges instead of by sleeping.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -24,19 +27,43 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The write generation and time-to-live shared by every cache of one store.
+/// Where the caches read the time.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current instant; never goes backwards.
+    fn now(&self) -> Instant;
+}
+
+/// The machine's monotonic clock, which production uses.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+/// The write generation, time-to-live and clock shared by every cache of one store.
 #[derive(Debug)]
 pub struct Freshness {
     generation: AtomicU64,
     ttl: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl Freshness {
-    /// A clock for caches whose entries live at most `ttl` (zero: caching off).
+    /// Freshness for caches whose entries live at most `ttl` (zero: caching off), by the
+    /// machine's clock.
     pub fn new(ttl: Duration) -> Arc<Freshness> {
+        Freshness::with_clock(ttl, Arc::new(SystemClock))
+    }
+
+    /// As [`Freshness::new`], with time read from `clock`.
+    pub fn with_clock(ttl: Duration, clock: Arc<dyn Clock>) -> Arc<Freshness> {
         Arc::new(Freshness {
             generation: AtomicU64::new(0),
             ttl,
+            clock,
         })
     }
 
@@ -102,18 +129,19 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         }
         let current = self.freshness.ticket().0;
         let ttl = self.freshness.ttl;
+        let now = self.freshness.clock.now();
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let e = entries.get_mut(key)?;
         if e.generation != current {
             return None;
         }
-        if e.stored.elapsed() < ttl {
+        if now.saturating_duration_since(e.stored) < ttl {
             return Some(e.value.clone());
         }
         match e.refresh_started {
-            Some(started) if started.elapsed() < ttl => Some(e.value.clone()),
+            Some(started) if now.saturating_duration_since(started) < ttl => Some(e.value.clone()),
             _ => {
-                e.refresh_started = Some(Instant::now());
+                e.refresh_started = Some(now);
                 None
             }
         }
@@ -131,10 +159,13 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
         if !self.freshness.enabled() || self.freshness.ticket() != ticket {
             return;
         }
+        let now = self.freshness.clock.now();
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
             let ttl = self.freshness.ttl;
-            entries.retain(|_, e| e.generation == ticket.0 && e.stored.elapsed() < ttl);
+            entries.retain(|_, e| {
+                e.generation == ticket.0 && now.saturating_duration_since(e.stored) < ttl
+            });
             if entries.len() >= self.capacity {
                 // Full of fresh entries: start over rather than track recency on every hit.
                 entries.clear();
@@ -145,7 +176,7 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
             Entry {
                 value,
                 generation: ticket.0,
-                stored: Instant::now(),
+                stored: now,
                 refresh_started: None,
             },
         );
@@ -156,13 +187,41 @@ impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
 mod tests {
     use super::*;
 
-    fn cache(ttl_ms: u64, capacity: usize) -> ReadCache<u32, &'static str> {
-        ReadCache::new(Freshness::new(Duration::from_millis(ttl_ms)), capacity)
+    /// A clock that stands still until the test moves it.
+    #[derive(Debug)]
+    struct ManualClock {
+        start: Instant,
+        moved: Mutex<Duration>,
+    }
+
+    impl ManualClock {
+        fn advance(&self, by: Duration) {
+            *self.moved.lock().unwrap() += by;
+        }
+    }
+
+    impl Clock for ManualClock {
+        fn now(&self) -> Instant {
+            self.start + *self.moved.lock().unwrap()
+        }
+    }
+
+    const TTL: Duration = Duration::from_secs(2);
+    const MS: Duration = Duration::from_millis(1);
+
+    /// A cache of at most `capacity` entries living `ttl`, and the clock that ages them.
+    fn cache(ttl: Duration, capacity: usize) -> (ReadCache<u32, &'static str>, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock {
+            start: Instant::now(),
+            moved: Mutex::new(Duration::ZERO),
+        });
+        let freshness = Freshness::with_clock(ttl, clock.clone());
+        (ReadCache::new(freshness, capacity), clock)
     }
 
     #[test]
     fn serves_what_was_stored_until_a_write() {
-        let c = cache(60_000, 10);
+        let (c, _) = cache(TTL, 10);
         let t = c.ticket();
         c.put(1, "one", t);
         assert_eq!(c.get(&1), Some("one"));
@@ -172,7 +231,7 @@ mod tests {
 
     #[test]
     fn drops_a_value_read_across_a_write() {
-        let c = cache(60_000, 10);
+        let (c, _) = cache(TTL, 10);
         let before = c.ticket();
         c.freshness.bump(); // a write committed while the value was being read
         c.put(1, "maybe stale", before);
@@ -183,49 +242,118 @@ mod tests {
     }
 
     #[test]
-    fn entries_expire() {
-        let c = cache(20, 10);
+    fn an_entry_is_served_for_one_time_to_live_and_not_at_its_end() {
+        let (c, clock) = cache(TTL, 10);
         c.put(1, "one", c.ticket());
-        std::thread::sleep(Duration::from_millis(40));
+        clock.advance(TTL - MS);
+        assert_eq!(c.get(&1), Some("one"), "just inside the time-to-live");
+        clock.advance(MS);
+        assert_eq!(c.get(&1), None, "expired when the time-to-live is up");
+    }
+
+    #[test]
+    fn a_write_by_another_process_is_seen_once_the_time_to_live_is_up() {
+        let (c, clock) = cache(TTL, 10);
+        c.put(1, "before", c.ticket());
+        // Another process writes now; this one's generation does not move.
+        clock.advance(TTL - MS);
+        assert_eq!(c.get(&1), Some("before"), "unseen within the time-to-live");
+        clock.advance(MS);
+        let refresher = c.ticket();
+        assert_eq!(c.get(&1), None, "the next caller reads the database");
+        c.put(1, "after", refresher);
+        assert_eq!(c.get(&1), Some("after"));
+    }
+
+    #[test]
+    fn a_refresh_that_never_completes_is_handed_on_one_time_to_live_later() {
+        let (c, clock) = cache(TTL, 10);
+        c.put(1, "old", c.ticket());
+        clock.advance(TTL);
+        assert_eq!(c.get(&1), None, "the first caller past the TTL refreshes");
+        clock.advance(TTL - MS);
+        assert_eq!(c.get(&1), Some("old"), "the others wait for it");
+        clock.advance(MS);
+        assert_eq!(
+            c.get(&1),
+            None,
+            "it failed: the next caller refreshes instead"
+        );
+        assert_eq!(c.get(&1), Some("old"), "one refresh at a time");
+    }
+
+    #[test]
+    fn one_caller_refreshes_an_expired_entry_while_the_others_use_it() {
+        let (c, clock) = cache(TTL, 10);
+        c.put(1, "old", c.ticket());
+        clock.advance(TTL);
+        let refresher = c.ticket();
+        assert_eq!(c.get(&1), None, "the first caller refreshes");
+        for _ in 0..3 {
+            assert_eq!(c.get(&1), Some("old"), "the others go on meanwhile");
+        }
+        c.put(1, "new", refresher);
+        assert_eq!(c.get(&1), Some("new"));
+        // The refreshed value lives a whole time-to-live of its own.
+        clock.advance(TTL - MS);
+        assert_eq!(c.get(&1), Some("new"));
+    }
+
+    #[test]
+    fn a_write_ends_an_entry_during_its_refresh() {
+        let (c, clock) = cache(TTL, 10);
+        c.put(1, "old", c.ticket());
+        clock.advance(TTL);
         assert_eq!(c.get(&1), None);
+        assert_eq!(c.get(&1), Some("old"));
+        c.freshness.bump();
+        assert_eq!(c.get(&1), None);
+        assert_eq!(
+            c.get(&1),
+            None,
+            "nobody is served the value the write ended"
+        );
+    }
+
+    #[test]
+    fn removed_entries_are_gone() {
+        let (c, _) = cache(TTL, 10);
+        c.put(1, "one", c.ticket());
         c.remove(&1);
         assert_eq!(c.get(&1), None);
     }
 
     #[test]
-    fn one_caller_refreshes_an_expired_entry_while_the_others_use_it() {
-        let c = cache(30, 10);
-        c.put(1, "old", c.ticket());
-        std::thread::sleep(Duration::from_millis(40));
-        assert_eq!(c.get(&1), None, "the first caller refreshes");
-        assert_eq!(c.get(&1), Some("old"), "the others go on meanwhile");
-        c.put(1, "new", c.ticket());
-        assert_eq!(c.get(&1), Some("new"));
-        // A refresh that never completes does not extend the old value past one more TTL.
-        std::thread::sleep(Duration::from_millis(40));
-        assert_eq!(c.get(&1), None);
-        std::thread::sleep(Duration::from_millis(40));
-        assert_eq!(c.get(&1), None);
-        // Nor does a write: it ends the entry at once.
-        c.put(1, "newer", c.ticket());
-        c.freshness.bump();
-        assert_eq!(c.get(&1), None);
-    }
-
-    #[test]
     fn zero_ttl_turns_it_off() {
-        let c = cache(0, 10);
+        let (c, _) = cache(Duration::ZERO, 10);
         c.put(1, "one", c.ticket());
         assert_eq!(c.get(&1), None);
     }
 
     #[test]
     fn stays_within_capacity() {
-        let c = cache(60_000, 3);
+        let (c, _) = cache(TTL, 3);
         for k in 0..10 {
             c.put(k, "v", c.ticket());
             assert!(c.entries.lock().unwrap().len() <= 3);
         }
         assert_eq!(c.get(&9), Some("v"));
+    }
+
+    #[test]
+    fn a_full_cache_makes_room_by_dropping_expired_entries_first() {
+        let (c, clock) = cache(TTL, 3);
+        c.put(1, "expired", c.ticket());
+        c.put(2, "expired", c.ticket());
+        clock.advance(TTL);
+        c.put(3, "fresh", c.ticket());
+        c.put(4, "fresh", c.ticket());
+        assert_eq!(
+            c.get(&3),
+            Some("fresh"),
+            "a fresh entry survived making room"
+        );
+        assert_eq!(c.get(&4), Some("fresh"));
+        assert_eq!(c.entries.lock().unwrap().len(), 2);
     }
 }

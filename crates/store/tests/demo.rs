@@ -1,12 +1,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! Loading the demo data: complete, valid, audited, and idempotent.
+//! Loading the demo data: complete, valid, audited, and idempotent, on SQLite and PostgreSQL.
 
+mod common;
+
+use common::Backend;
 use fieldcheck_domain::{GeoPoint, NationalId, Role};
 use fieldcheck_store::demo::{self, DEMO_ACCOUNTS, DEMO_PASSWORD};
 use fieldcheck_store::entities::{
     households, measures, members, places, plans, users as user_rows,
 };
-use fieldcheck_store::{PiiCipher, Store, audit, password, users};
+use fieldcheck_store::{audit, password, users};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use std::collections::HashSet;
 use std::time::Instant;
@@ -18,17 +21,15 @@ fn longest_digit_run(s: &str) -> usize {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn loads_once_and_only_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("demo.db");
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    let store = Store::open(&url, PiiCipher::new(&[1u8; 32])).await.unwrap();
+on_both_backends!(loads_once_and_only_once);
+
+async fn loads_once_and_only_once(backend: Backend) {
+    let (_database, store) = common::open_store(backend, [1u8; 32]).await;
 
     let started = Instant::now();
     let first = demo::load(&store).await.unwrap();
     let elapsed = started.elapsed();
-    println!("demo::load took {elapsed:?}: {first:?}");
+    println!("demo::load on {backend:?} took {elapsed:?}: {first:?}");
     assert!(first.loaded);
     assert!(first.places > 0 && first.households > 0 && first.users > 0);
     assert_eq!(first.users, DEMO_ACCOUNTS.len());

@@ -1,22 +1,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The migration that indexes perceptual hashes by band fills the index for photos hashed before
-//! it, with the bands the domain crate makes.
+//! it, with the bands the domain crate makes: the backfill is SQL, run on SQLite and PostgreSQL.
+
+mod common;
 
 use chrono::{TimeZone, Utc};
+use common::Backend;
 use fieldcheck_domain::evidence::hash_bands;
 use fieldcheck_migration::{Migrator, MigratorTrait};
+use fieldcheck_store::demo;
 use fieldcheck_store::entities::{households, photo_hash_bands, photo_records, users};
-use fieldcheck_store::{PiiCipher, Store, demo};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-#[tokio::test]
-async fn the_band_migration_indexes_photos_hashed_before_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("bands.db").display()
-    );
-    let store = Store::open(&url, PiiCipher::new(&[2u8; 32])).await.unwrap();
+on_both_backends!(the_band_migration_indexes_photos_hashed_before_it);
+
+async fn the_band_migration_indexes_photos_hashed_before_it(backend: Backend) {
+    let (_database, store) = common::open_store(backend, [2u8; 32]).await;
     demo::load(&store).await.unwrap();
     let household = households::Entity::find()
         .one(&store.db)

@@ -1,6 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! Spreadsheet import of registered households.
+//! Spreadsheet import of registered households, on SQLite and PostgreSQL.
 
+mod common;
+
+use common::{Backend, TestDatabase};
 use fieldcheck_domain::national_id::check_char;
 use fieldcheck_domain::{PlaceId, PlaceLevel};
 use fieldcheck_store::entities::{
@@ -10,12 +13,14 @@ use fieldcheck_store::import::{
     ImportOutcome, ImportReport, RowError, import_households, read_rows,
 };
 use fieldcheck_store::places::{self, NewPlace};
-use fieldcheck_store::{PiiCipher, Store, StoreError, audit};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use fieldcheck_store::{Store, StoreError, audit};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::path::{Path, PathBuf};
 
 struct Env {
+    /// Where the test writes its spreadsheets.
     dir: tempfile::TempDir,
+    _database: TestDatabase,
     store: Store,
     village: PlaceId,
 }
@@ -43,10 +48,9 @@ async fn place(
     .id
 }
 
-async fn env() -> Env {
+async fn env(backend: Backend) -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-    let store = Store::open(&url, PiiCipher::new(&[1u8; 32])).await.unwrap();
+    let (database, store) = common::open_store(backend, [1u8; 32]).await;
     let city = place(&store, "460100", "海口市", PlaceLevel::City, None).await;
     let district = place(&store, "460106", "龙华区", PlaceLevel::District, Some(city)).await;
     let town = place(
@@ -67,6 +71,7 @@ async fn env() -> Env {
     .await;
     Env {
         dir,
+        _database: database,
         store,
         village,
     }
@@ -263,17 +268,27 @@ async fn assert_round_trip(e: &Env) {
     );
 }
 
+/// The import entries of the audit log, oldest first (PostgreSQL promises no order unasked).
 async fn import_audits(store: &Store) -> Vec<audit_log::Model> {
     audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("household.import"))
+        .order_by_asc(audit_log::Column::Seq)
         .all(&store.db)
         .await
         .unwrap()
 }
 
-#[tokio::test]
-async fn csv_with_chinese_headers_imports_once() {
-    let e = env().await;
+on_both_backends!(
+    csv_with_chinese_headers_imports_once,
+    bad_rows_are_all_reported_and_nothing_is_written,
+    xlsx_with_english_headers_imports_the_same_way,
+    changed_household_is_updated_and_new_rows_added,
+    layout_and_consistency_problems_are_reported,
+    odd_files_do_not_panic,
+);
+
+async fn csv_with_chinese_headers_imports_once(backend: Backend) {
+    let e = env(backend).await;
     let path = e.write("贫困户.csv", &valid_csv());
     assert_eq!(e.imported(&path).await, first_import());
     assert_eq!(counts(&e.store).await, [2, 3, 1, 1, 1, 1, 1]);
@@ -297,9 +312,8 @@ async fn csv_with_chinese_headers_imports_once() {
     assert!(audit::verify(&e.store.db).await.unwrap().ok);
 }
 
-#[tokio::test]
-async fn bad_rows_are_all_reported_and_nothing_is_written() {
-    let e = env().await;
+async fn bad_rows_are_all_reported_and_nothing_is_written(backend: Backend) {
+    let e = env(backend).await;
     e.imported(&e.write("first.csv", &valid_csv())).await;
     let before = counts(&e.store).await;
     let audits_before = import_audits(&e.store).await.len();
@@ -364,9 +378,8 @@ fn hh1<'a>(name: &'a str, rel: &'a str, idn: &'a str) -> Vec<V<'a>> {
     ]
 }
 
-#[tokio::test]
-async fn xlsx_with_english_headers_imports_the_same_way() {
-    let e = env().await;
+async fn xlsx_with_english_headers_imports_the_same_way(backend: Backend) {
+    let e = env(backend).await;
     let path = e.dir.path().join("households.xlsx");
     {
         let mut book = rust_xlsxwriter::Workbook::new();
@@ -458,9 +471,8 @@ async fn xlsx_with_english_headers_imports_the_same_way() {
     assert_eq!(counts(&e.store).await, [2, 3, 1, 1, 1, 1, 1]);
 }
 
-#[tokio::test]
-async fn changed_household_is_updated_and_new_rows_added() {
-    let e = env().await;
+async fn changed_household_is_updated_and_new_rows_added(backend: Backend) {
+    let e = env(backend).await;
     e.imported(&e.write("a.csv", &valid_csv())).await;
     let before = e.household("HK-001").await;
     let changed = valid_csv().replace("13800138000", "0898-66123456")
@@ -525,9 +537,8 @@ async fn changed_household_is_updated_and_new_rows_added() {
     );
 }
 
-#[tokio::test]
-async fn layout_and_consistency_problems_are_reported() {
-    let e = env().await;
+async fn layout_and_consistency_problems_are_reported(backend: Backend) {
+    let e = env(backend).await;
     // Unknown column, missing required column.
     let p = e.write("h.csv", "户编号,户主姓名,颜色\nHK-1,张三,红\n");
     let errors = e.rejected(&p).await;
@@ -598,9 +609,8 @@ async fn layout_and_consistency_problems_are_reported() {
     );
 }
 
-#[tokio::test]
-async fn odd_files_do_not_panic() {
-    let e = env().await;
+async fn odd_files_do_not_panic(backend: Backend) {
+    let e = env(backend).await;
     for (name, content) in [
         ("empty.csv", ""),
         ("bom.csv", "\u{feff}"),
@@ -646,10 +656,16 @@ async fn odd_files_do_not_panic() {
     assert_eq!(e.household_count().await, 0);
 }
 
-#[tokio::test]
-async fn read_rows_normalises_keys_and_lines() {
-    let e = env().await;
-    let p = e.write(
+/// Reading a file touches no database: one test, not one per backend.
+#[test]
+fn read_rows_normalises_keys_and_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, content: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    };
+    let p = write(
         "r.csv",
         "\u{feff} 户编号 ,Village_Code,户主姓名,住址\n\nHK-1,460106001201,甲,\"第一行\n第二行\"\nHK-2,460106001201,乙,\n",
     );
@@ -663,7 +679,7 @@ async fn read_rows_normalises_keys_and_lines() {
     assert_eq!(rows[1].1["address"], "");
 
     // The same with CRLF line ends, several blank lines and no final line end.
-    let p = e.write(
+    let p = write(
         "r2.csv",
         "户编号,村代码,户主姓名,住址\r\n\r\n\r\nHK-1,460106001201,甲,\"第一行\r\n第二行\"\r\n\r\nHK-2,460106001201,乙,",
     );

@@ -1,27 +1,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Several servers starting at once on one PostgreSQL database apply the migrations once: each
 //! waits for the migration lock, and all of them open.
+//!
+//! PostgreSQL only: SQLite has one process per file, so no replicas race to migrate it.
+
+mod common;
 
 use fieldcheck_store::{PiiCipher, Store};
-use sea_orm::{ConnectionTrait, Database, Statement};
-
-async fn fresh_database() -> String {
-    let admin = std::env::var("FIELDCHECK_TEST_PG_URL").expect(
-        "FIELDCHECK_TEST_PG_URL is not set: run the suite with ./dev test, which starts PostgreSQL",
-    );
-    let name = format!("fc_migrate_{}", uuid::Uuid::new_v4().simple());
-    let db = Database::connect(&admin).await.unwrap();
-    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    db.close().await.ok();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
-}
+use sea_orm::{ConnectionTrait, Statement};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn replicas_starting_together_migrate_once() {
-    let url = fresh_database().await;
+async fn replicas_starting_together_on_postgres_migrate_once() {
+    let url = common::fresh_pg_database().await;
     let opened = futures_util::future::join_all(
         (0..4).map(|_| Store::open(&url, PiiCipher::new(&[3u8; 32]))),
     )
