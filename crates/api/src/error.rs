@@ -340,6 +340,17 @@ impl From<fieldcheck_media::process::ProcessError> for ApiError {
     }
 }
 
+impl From<fieldcheck_media::MediaError> for ApiError {
+    fn from(e: fieldcheck_media::MediaError) -> Self {
+        match e {
+            fieldcheck_media::MediaError::Unavailable(m) => {
+                ApiError::Unavailable(format!("blob store: {m}"))
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl From<ValidationErrors> for ApiError {
     fn from(v: ValidationErrors) -> Self {
         ApiError::Validation(v)
