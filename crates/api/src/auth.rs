@@ -10,6 +10,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::telemetry::spawn_blocking_in_span;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use base64::{
     Engine,
@@ -363,7 +364,7 @@ pub async fn authenticate(
     let password = password.to_owned();
     let stored = account.as_ref().map(|a| a.row.password_hash.clone());
     // argon2 is deliberately slow: keep it off the async workers.
-    let ok = web::block(move || {
+    let ok = spawn_blocking_in_span(move || {
         password::verify(
             &password,
             stored.as_deref().unwrap_or(password::dummy_hash()),

@@ -847,10 +847,12 @@ pub(crate) async fn results_xlsx(
     id: web::Path<String>,
 ) -> Page {
     let items = results_for(&state, &who, &id).await?;
-    let bytes = web::block(move || fieldcheck_api::export::xlsx_bytes(&items))
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let bytes = fieldcheck_api::telemetry::spawn_blocking_in_span(move || {
+        fieldcheck_api::export::xlsx_bytes(&items)
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))?
+    .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type(fieldcheck_api::export::XLSX)
         .insert_header((

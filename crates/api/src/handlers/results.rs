@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::export::{XLSX, attachment, csv_bytes, xlsx_bytes};
 use crate::extract::JsonBody;
 use crate::state::AppState;
+use crate::telemetry::spawn_blocking_in_span;
 use actix_web::{HttpResponse, web};
 use fieldcheck_domain::assessment::{CycleStep, Grade};
 use fieldcheck_domain::{Action, Role};
@@ -77,7 +78,7 @@ pub async fn csv(state: State, p: Principal, id: web::Path<String>) -> Result<Ht
 pub async fn xlsx(state: State, p: Principal, id: web::Path<String>) -> Result<HttpResponse> {
     let cycle = uuid_param(&id)?;
     let items = visible_results(&state, &p, cycle).await?;
-    let bytes = web::block(move || xlsx_bytes(&items))
+    let bytes = spawn_blocking_in_span(move || xlsx_bytes(&items))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;

@@ -7,6 +7,7 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::path_id;
 use crate::state::AppState;
+use crate::telemetry::spawn_blocking_in_span;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use fieldcheck_domain::PhotoStatus;
 use fieldcheck_media::upload::ChunkSpec;
@@ -338,7 +339,7 @@ async fn inspect(
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    web::block(move || {
+    spawn_blocking_in_span(move || {
         let _permit = permit;
         let info = exif::read(&bytes).ok().flatten().unwrap_or_default();
         let orientation = if info.orientation == 0 {

@@ -4,6 +4,7 @@ use super::{Result, State, list_response, page_request};
 use crate::auth::{self, Can, Principal};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, check_if_match, path_id, with_etag};
+use crate::telemetry::spawn_blocking_in_span;
 use actix_web::{HttpRequest, HttpResponse, web};
 use fieldcheck_domain::{Action, Role};
 use fieldcheck_store::users;
@@ -45,7 +46,7 @@ pub async fn get(
 async fn hash_off_thread(password: Option<String>) -> Result<Option<String>> {
     match password {
         Some(pw) => Ok(Some(
-            web::block(move || fieldcheck_store::password::hash(&pw))
+            spawn_blocking_in_span(move || fieldcheck_store::password::hash(&pw))
                 .await
                 .map_err(ApiError::internal)?,
         )),
