@@ -1,8 +1,10 @@
-//! The OpenAPI document in api-spec/ is the contract: the served document is that file, and the
-//! server's routes and the document's operations are the same set.
+//! The OpenAPI document in api-spec/ is the contract: the served document is that file, the
+//! server's routes and the document's operations are the same set, and so are the server's
+//! problem codes (`ProblemCode`) and the document's `Problem.type`.
 
 use crate::helpers::{Backend, spawn_app};
-use std::collections::BTreeSet;
+use fieldcheck_api::error::{PROBLEM_PREFIX, ProblemCode};
+use std::collections::{BTreeMap, BTreeSet};
 
 fn spec_path() -> String {
     format!("{}/api-spec/openapi.yaml", crate::helpers::project_dir())
@@ -46,27 +48,160 @@ fn server_routes_and_spec_operations_are_the_same() {
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
 }
 
-/// The problem codes the server can send, read from its source: the codes of `ApiError::code`
-/// (crates/api/src/error.rs) and the codes of the workflow's refusals (`Refused { code: … }`
-/// and the step-transition errors mapped to codes) anywhere under crates/.
-fn server_problem_codes() -> BTreeSet<String> {
+/// The codes of the spec's `Problem.type` enum (each `urn:fieldcheck:problem:<code>`).
+fn documented_problem_codes(spec: &serde_json::Value) -> BTreeSet<String> {
+    spec["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+        .as_array()
+        .expect("Problem.type has an enum")
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .and_then(|s| s.strip_prefix(PROBLEM_PREFIX))
+                .unwrap_or_else(|| panic!("{v} is not {PROBLEM_PREFIX}<code>"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The table of codes in `info.description`: each row's codes (one or more, in backticks) and
+/// its status.
+fn described_statuses(spec: &serde_json::Value) -> BTreeMap<String, u16> {
+    let description = spec["info"]["description"]
+        .as_str()
+        .expect("info.description");
+    let code = regex::Regex::new(r"`([a-z]+(?:-[a-z]+)*)`").unwrap();
+    let mut table = BTreeMap::new();
+    for row in description.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let status: u16 = cells[2]
+            .parse()
+            .unwrap_or_else(|_| panic!("no status in the row {row:?}"));
+        for c in code.captures_iter(cells[1]) {
+            table.insert(c[1].to_owned(), status);
+        }
+    }
+    table
+}
+
+/// What the spec's problem responses say: for each code a response names (as the `type`'s
+/// `const` or `enum`, or in its example), the statuses those responses give (`status`'s `const`,
+/// or the example's). Found wherever `application/problem+json` content appears.
+fn response_statuses(spec: &serde_json::Value) -> BTreeMap<String, BTreeSet<u16>> {
+    fn strings(v: &serde_json::Value) -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(a) => a.iter().flat_map(strings).collect(),
+            _ => Vec::new(),
+        }
+    }
+    fn visit(v: &serde_json::Value, out: &mut BTreeMap<String, BTreeSet<u16>>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if let Some(content) = map.get("application/problem+json") {
+                    let mut types = Vec::new();
+                    let mut statuses = BTreeSet::new();
+                    let parts = content["schema"]["allOf"].as_array().cloned();
+                    for part in parts.unwrap_or_default() {
+                        let props = &part["properties"];
+                        types.extend(strings(&props["type"]["const"]));
+                        types.extend(strings(&props["type"]["enum"]));
+                        statuses.extend(props["status"]["const"].as_u64());
+                    }
+                    types.extend(strings(&content["example"]["type"]));
+                    statuses.extend(content["example"]["status"].as_u64());
+                    for t in types {
+                        let code = t.strip_prefix(PROBLEM_PREFIX).unwrap_or(&t).to_owned();
+                        let entry = out.entry(code).or_default();
+                        entry.extend(statuses.iter().map(|s| *s as u16));
+                    }
+                }
+                map.values().for_each(|v| visit(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| visit(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    visit(spec, &mut out);
+    out
+}
+
+/// The server's problem codes are `ProblemCode::ALL`; the spec's are the `Problem.type` enum.
+/// The two are the same set, each code is in the description's table with the variant's status,
+/// and a response of the spec that names a code gives the variant's status.
+#[test]
+fn problem_codes_and_the_spec_agree() {
+    let spec = spec();
+    let documented = documented_problem_codes(&spec);
+    let table = described_statuses(&spec);
+    let responses = response_statuses(&spec);
+    let mut wrong = Vec::new();
+    let mut seen = BTreeSet::new();
+    for variant in ProblemCode::ALL {
+        let code = variant.code();
+        let status = variant.status().as_u16();
+        if !seen.insert(code) {
+            wrong.push(format!("two variants share the code {code}"));
+        }
+        if ProblemCode::from_code(code) != Some(*variant) {
+            wrong.push(format!("{code} does not read back as {variant:?}"));
+        }
+        if !documented.contains(code) {
+            wrong.push(format!("the server sends {code}, which Problem.type lacks"));
+        }
+        match table.get(code) {
+            None => wrong.push(format!(
+                "problem code {code} is missing from the table in info.description"
+            )),
+            Some(&described) if described != status => wrong.push(format!(
+                "{code}: the server sends {status}, the table in info.description says {described}"
+            )),
+            Some(_) => {}
+        }
+        if let Some(given) = responses.get(code)
+            && !given.is_empty()
+            && !given.contains(&status)
+        {
+            wrong.push(format!(
+                "{code}: the server sends {status}, the spec's responses naming it give {given:?}"
+            ));
+        }
+    }
+    for code in &documented {
+        if ProblemCode::from_code(code).is_none() {
+            wrong.push(format!(
+                "Problem.type lists {code}, which is no ProblemCode variant"
+            ));
+        }
+    }
+    for code in table.keys() {
+        if ProblemCode::from_code(code).is_none() {
+            wrong.push(format!(
+                "the table in info.description lists {code}, which is no ProblemCode variant"
+            ));
+        }
+    }
+    for code in responses.keys() {
+        if ProblemCode::from_code(code).is_none() {
+            wrong.push(format!(
+                "a response of the spec names {code}, which is no ProblemCode variant"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The store names its refusals by their wire code (`StoreError::Refused { code: "…" }`, and the
+/// step-transition errors mapped to codes); each must be a `ProblemCode`, or the API would answer
+/// it as `internal`. Read from the store's source, which holds them as text.
+#[test]
+fn the_stores_refusals_are_problem_codes() {
     let root = crate::helpers::project_dir();
     let literal = regex::Regex::new(r#"=>\s*"([a-z]+(?:-[a-z]+)*)""#).unwrap();
     let refused_code = regex::Regex::new(r#"code:\s*"([a-z]+(?:-[a-z]+)*)""#).unwrap();
     let mut codes = BTreeSet::new();
-    // `ApiError::code`: the arms of the function, up to the next function.
-    let error_rs = std::fs::read_to_string(format!("{root}/crates/api/src/error.rs")).unwrap();
-    let start = error_rs
-        .find("pub fn code(&self)")
-        .expect("ApiError::code in crates/api/src/error.rs");
-    let body = &error_rs[start..];
-    let body = &body[..body[1..].find("\n    fn ").map_or(body.len(), |e| e + 1)];
-    for c in literal.captures_iter(body) {
-        codes.insert(c[1].to_owned());
-    }
-    // Refusals: `Refused { code: "…", … }` and `TransitionError::… => "…"`.
     let mut files = Vec::new();
-    let mut dirs = vec![std::path::PathBuf::from(format!("{root}/crates"))];
+    let mut dirs = vec![std::path::PathBuf::from(format!("{root}/crates/store/src"))];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let p = entry.unwrap().path();
@@ -93,71 +228,30 @@ fn server_problem_codes() -> BTreeSet<String> {
             }
         }
     }
-    codes
-}
-
-#[test]
-fn every_problem_type_is_documented() {
-    let spec = spec();
-    let documented: BTreeSet<String> =
-        spec["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
-            .as_array()
-            .expect("Problem.type has an enum")
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .and_then(|s| s.strip_prefix("urn:fieldcheck:problem:"))
-                    .unwrap_or_else(|| panic!("{v} is not urn:fieldcheck:problem:<code>"))
-                    .to_owned()
-            })
-            .collect();
-    let sent = server_problem_codes();
-    let mut wrong = Vec::new();
-    // The source scan must see what it is known to contain, so it cannot find nothing and pass.
+    // The scan must see what it is known to contain, so it cannot find nothing and pass.
     for known in [
-        "unauthorized",
-        "not-found",
-        "validation-failed",
-        "internal",
-        "cycle-locked",
         "wrong-step",
         "step-skipped",
         "reason-required",
         "same-step",
+        "cycle-locked",
         "not-aggregated",
         "already-submitted",
         "conflict-of-interest",
         "not-commissioned",
-        "uri-too-long",
-        "headers-too-large",
     ] {
-        if !sent.contains(known) {
-            wrong.push(format!(
-                "the server's source does not send {known} (or the scan missed it)"
-            ));
-        }
+        assert!(
+            codes.contains(known),
+            "the scan of crates/store missed {known}: {codes:?}"
+        );
     }
-    for code in sent.difference(&documented) {
-        wrong.push(format!("the server sends {code}, which Problem.type lacks"));
-    }
-    for code in documented.difference(&sent) {
-        wrong.push(format!(
-            "Problem.type lists {code}, which the server never sends"
-        ));
-    }
-    // Each code is also in the description's table of codes.
-    let description = spec["info"]["description"].as_str().unwrap();
-    for code in &sent {
-        if !description.contains(&format!("`{code}`")) {
-            wrong.push(format!(
-                "problem code {code} is missing from the table in info.description"
-            ));
-        }
-    }
+    let unknown: Vec<_> = codes
+        .iter()
+        .filter(|c| ProblemCode::from_code(c).is_none())
+        .collect();
     assert!(
-        wrong.is_empty(),
-        "{}\n(codes found in the source: {sent:?})",
-        wrong.join("\n")
+        unknown.is_empty(),
+        "the store refuses with codes that are no ProblemCode: {unknown:?}"
     );
 }
 

@@ -4,10 +4,14 @@
 //! HS256 rather than an asymmetric algorithm: the API nodes are the only verifiers, so one
 //! symmetric secret shared by them is the smaller attack surface; `kid` lets a new key sign while
 //! old tokens still verify until they expire.
+//!
+//! This file holds the rules and the extractors ([`Principal`], [`Can`]); the `/auth` handlers
+//! that use them are in [`crate::handlers::auth`].
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
+use crate::telemetry::spawn_blocking_in_span;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use base64::{
     Engine,
     engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
@@ -264,23 +268,6 @@ impl<P: Permission + 'static> FromRequest for Can<P> {
     }
 }
 
-/// Sign-in request.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    username: String,
-    password: String,
-    /// Names the device so its sign-in can be revoked alone.
-    device_id: Option<String>,
-}
-
-/// Refresh or sign-out request.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    refresh_token: String,
-}
-
 /// Tokens handed out at sign-in and refresh.
 #[derive(Serialize)]
 pub struct TokenResponse {
@@ -321,7 +308,9 @@ fn lockout(failures: u32) -> Duration {
     lockout_after(FREE_FAILURES_PER_ACCOUNT, failures)
 }
 
-async fn issue_pair(
+/// Issues an access token and a refresh token of `family` for the device, storing the
+/// refresh token's hash.
+pub(crate) async fn issue_pair(
     state: &AppState,
     conn: &impl fieldcheck_store::sea_orm::ConnectionTrait,
     user: UserId,
@@ -351,50 +340,6 @@ async fn issue_pair(
     })
 }
 
-/// `POST /auth/login`.
-pub async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: crate::extract::JsonBody<LoginRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner()?;
-    let device = body
-        .device_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .unwrap_or("unnamed");
-    if device.len() > 128 {
-        return Err(ApiError::Validation(
-            fieldcheck_domain::ValidationErrors::single(
-                "device_id",
-                "too-long",
-                "at most 128 characters",
-            ),
-        ));
-    }
-    let addr = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    let account = authenticate(&state, &addr, &body.username, &body.password, device).await?;
-    let user = UserId(account.row.id);
-    let txn = state.store.write().await?;
-    let resp = issue_pair(
-        &state,
-        &*txn,
-        user,
-        account.role,
-        uuid::Uuid::now_v7(),
-        device,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(resp))
-}
-
 /// Checks a user name and password, slowing repeated failures down per account and per client
 /// address; a success clears the counters and is audited (`auth.login`). Used by the API's
 /// sign-in and by the office's pages.
@@ -419,7 +364,7 @@ pub async fn authenticate(
     let password = password.to_owned();
     let stored = account.as_ref().map(|a| a.row.password_hash.clone());
     // argon2 is deliberately slow: keep it off the async workers.
-    let ok = web::block(move || {
+    let ok = spawn_blocking_in_span(move || {
         password::verify(
             &password,
             stored.as_deref().unwrap_or(password::dummy_hash()),
@@ -456,78 +401,6 @@ pub async fn authenticate(
             Err(ApiError::Unauthorized("wrong user name or password"))
         }
     }
-}
-
-/// `POST /auth/refresh`: spends the token and returns its successor. Presenting a spent token
-/// revokes the whole family (one of the two holders is not the user), unless it is the same
-/// device retrying a refresh whose answer it lost (see `users::spend_refresh`).
-pub async fn refresh(
-    state: web::Data<AppState>,
-    body: crate::extract::JsonBody<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let txn = state.store.write().await?;
-    let retry_grace = Duration::seconds(state.config.auth.refresh_retry_secs as i64);
-    let hash = token_hash(&body.into_inner()?.refresh_token);
-    match users::spend_refresh(&*txn, &hash, retry_grace).await? {
-        users::RefreshOutcome::Rotated {
-            user,
-            family,
-            device_id,
-        } => {
-            let account = users::account(&*txn, user)
-                .await?
-                .filter(|a| !a.row.disabled);
-            let Some(account) = account else {
-                users::revoke_family(&*txn, family).await?;
-                txn.commit().await?;
-                return Err(ApiError::Unauthorized("account disabled or removed"));
-            };
-            let resp = issue_pair(&state, &*txn, user, account.role, family, &device_id).await?;
-            txn.commit().await?;
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(resp))
-        }
-        users::RefreshOutcome::Reused => {
-            txn.commit().await?;
-            tracing::warn!("refresh token reused; its family is revoked");
-            Err(ApiError::Unauthorized(
-                "refresh token already used; sign in again",
-            ))
-        }
-        users::RefreshOutcome::Invalid => {
-            Err(ApiError::Unauthorized("invalid or expired refresh token"))
-        }
-    }
-}
-
-/// `POST /auth/logout`: revokes the device's sign-in (the token's family). Idempotent.
-pub async fn logout(
-    state: web::Data<AppState>,
-    body: crate::extract::JsonBody<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let txn = state.store.write().await?;
-    if let Some((user, family)) =
-        users::family_of(&*txn, &token_hash(&body.into_inner()?.refresh_token)).await?
-    {
-        users::revoke_family(&*txn, family).await?;
-        fieldcheck_store::audit::record(
-            &*txn,
-            Some(user),
-            "auth.logout",
-            "user",
-            user.to_string(),
-            serde_json::json!({}),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// `GET /me`.
-pub async fn me(state: web::Data<AppState>, p: Principal) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(users::get(&state.store.db, p.user).await?))
 }
 
 #[cfg(test)]

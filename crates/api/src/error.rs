@@ -1,5 +1,7 @@
 //! The one place where failures become HTTP responses: RFC 9457 `application/problem+json` with
-//! a stable `type` per kind of problem, which is what clients branch on.
+//! a stable `type` per kind of problem, which is what clients branch on. [`ProblemCode`] lists
+//! every type with its status and title; [`ApiError::problem`] is the one mapping from a failure
+//! to its type.
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
 use fieldcheck_domain::{FieldError, ValidationErrors};
@@ -8,6 +10,164 @@ use serde::Serialize;
 
 /// Prefix of every problem type; a URN because the types are identifiers, not pages to fetch.
 pub const PROBLEM_PREFIX: &str = "urn:fieldcheck:problem:";
+
+/// Declares [`ProblemCode`] from one table, so a code, its status and its title are written
+/// once, side by side, and [`ProblemCode::ALL`] cannot miss a variant.
+macro_rules! problem_codes {
+    ($(
+        $(#[doc = $doc:literal])+
+        $variant:ident => ($code:literal, $status:ident, $title:literal),
+    )+) => {
+        /// Every kind of problem the API sends: the stable code clients branch on (the `type`
+        /// after [`PROBLEM_PREFIX`]), with its HTTP status and its title. `api-spec/openapi.yaml`
+        /// lists the same codes in `Problem.type`; a contract test holds the two together.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ProblemCode {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl ProblemCode {
+            /// Every problem code, in the order of the table.
+            pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant,)+];
+
+            /// The code on the wire: the problem's `type` after [`PROBLEM_PREFIX`].
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$variant => $code,)+
+                }
+            }
+
+            /// The HTTP status a problem of this code is sent with.
+            pub const fn status(self) -> StatusCode {
+                match self {
+                    $(ProblemCode::$variant => StatusCode::$status,)+
+                }
+            }
+
+            /// The short summary of this kind of problem (the problem's `title`).
+            pub const fn title(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$variant => $title,)+
+                }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    /// No, invalid or expired credentials.
+    Unauthorized => ("unauthorized", UNAUTHORIZED, "Authentication required"),
+    /// The caller's role may not do this.
+    Forbidden => ("forbidden", FORBIDDEN, "Not allowed for your role"),
+    /// No such record within the caller's scope, or no such route.
+    NotFound => ("not-found", NOT_FOUND, "Not found"),
+    /// The path exists, but not with this method.
+    MethodNotAllowed => ("method-not-allowed", METHOD_NOT_ALLOWED, "Method not allowed"),
+    /// Field values are invalid.
+    ValidationFailed => ("validation-failed", UNPROCESSABLE_ENTITY, "Some fields are invalid"),
+    /// The body is not JSON.
+    MalformedJson => ("malformed-json", BAD_REQUEST, "The body is not valid JSON"),
+    /// The body is JSON of the wrong shape.
+    InvalidBody => (
+        "invalid-body",
+        UNPROCESSABLE_ENTITY,
+        "The body does not match the expected shape"
+    ),
+    /// The body is not JSON by its content type.
+    UnsupportedMediaType => (
+        "unsupported-media-type",
+        UNSUPPORTED_MEDIA_TYPE,
+        "Unsupported content type"
+    ),
+    /// The body, or a declared upload, exceeds its limit.
+    PayloadTooLarge => ("payload-too-large", PAYLOAD_TOO_LARGE, "Body too large"),
+    /// A sync push carries too many mutations.
+    BatchTooLarge => ("batch-too-large", PAYLOAD_TOO_LARGE, "Too many mutations in one push"),
+    /// An upload's headers or body do not fit together.
+    InvalidUpload => ("invalid-upload", BAD_REQUEST, "Invalid upload"),
+    /// An upload chunk does not start where the server's copy ends.
+    OffsetMismatch => ("offset-mismatch", CONFLICT, "Upload offset does not match"),
+    /// The uploaded bytes do not have the announced SHA-256.
+    HashMismatch => ("hash-mismatch", UNPROCESSABLE_ENTITY, "Upload does not match its hash"),
+    /// The uploaded bytes are not a readable JPEG or PNG.
+    NotAnImage => ("not-an-image", UNPROCESSABLE_ENTITY, "Not a readable photo"),
+    /// The uploaded picture declares too many pixels.
+    ImageTooLarge => ("image-too-large", UNPROCESSABLE_ENTITY, "Picture too large"),
+    /// A query parameter is unknown or invalid.
+    InvalidQuery => ("invalid-query", BAD_REQUEST, "Invalid query parameters"),
+    /// The cursor was not issued for this query and caller.
+    InvalidCursor => ("invalid-cursor", BAD_REQUEST, "Invalid cursor"),
+    /// An update came without `If-Match`.
+    IfMatchRequired => ("if-match-required", PRECONDITION_REQUIRED, "If-Match required"),
+    /// `If-Match` does not name the current representation.
+    StaleVersion => ("stale-version", PRECONDITION_FAILED, "The record has changed"),
+    /// A unique value is already taken.
+    Duplicate => ("duplicate", CONFLICT, "Already exists"),
+    /// A referenced record does not exist.
+    MissingReference => (
+        "missing-reference",
+        UNPROCESSABLE_ENTITY,
+        "Referenced record not found"
+    ),
+    /// Sign-in locked after repeated failures.
+    TooManyAttempts => ("too-many-attempts", TOO_MANY_REQUESTS, "Too many attempts"),
+    /// The assessment cycle is approved; its records no longer change.
+    CycleLocked => ("cycle-locked", CONFLICT, "The assessment cycle is locked"),
+    /// The cycle's step does not allow this.
+    WrongStep => ("wrong-step", CONFLICT, "Not allowed at this step of the cycle"),
+    /// A step change skips a step.
+    StepSkipped => ("step-skipped", CONFLICT, "Not allowed at this step of the cycle"),
+    /// A step change back needs a reason.
+    ReasonRequired => ("reason-required", CONFLICT, "Not allowed at this step of the cycle"),
+    /// A step change to the step the cycle is at.
+    SameStep => ("same-step", CONFLICT, "Not allowed at this step of the cycle"),
+    /// The step needs the results aggregated first.
+    NotAggregated => ("not-aggregated", CONFLICT, "Not allowed at this step of the cycle"),
+    /// A response id is reused for a different response.
+    AlreadySubmitted => ("already-submitted", CONFLICT, "Already submitted"),
+    /// The evaluator works for, or is paired with, the assessee.
+    ConflictOfInterest => ("conflict-of-interest", FORBIDDEN, "Conflict of interest"),
+    /// A third-party evaluator scores an assessee it was not commissioned for.
+    NotCommissioned => (
+        "not-commissioned",
+        FORBIDDEN,
+        "Not commissioned for this assessee"
+    ),
+    /// The request's URL is longer than the server reads.
+    UriTooLong => ("uri-too-long", URI_TOO_LONG, "URL too long"),
+    /// The request has more header fields than the server reads.
+    HeadersTooLarge => (
+        "headers-too-large",
+        REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "Too many header fields"
+    ),
+    /// A dependency is unavailable.
+    Unavailable => ("unavailable", SERVICE_UNAVAILABLE, "Service unavailable"),
+    /// An unexpected failure; details go to the log only.
+    Internal => ("internal", INTERNAL_SERVER_ERROR, "Internal error"),
+}
+
+impl ProblemCode {
+    /// The code whose wire form is `code`, if there is one (the store names its refusals by
+    /// their wire code).
+    pub fn from_code(code: &str) -> Option<ProblemCode> {
+        ProblemCode::ALL.iter().copied().find(|c| c.code() == code)
+    }
+
+    /// The problem's `type`: [`PROBLEM_PREFIX`] and the code.
+    pub fn type_uri(self) -> String {
+        format!("{PROBLEM_PREFIX}{}", self.code())
+    }
+}
+
+/// The store refused a request with a code that is no [`ProblemCode`]: a bug, sent as
+/// `internal` rather than as a code no client knows.
+#[derive(Debug, thiserror::Error)]
+#[error("the store refused with {code:?}, which is no problem code: {detail}")]
+pub struct UnknownRefusal {
+    code: &'static str,
+    detail: String,
+}
 
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -110,8 +270,8 @@ pub enum ApiError {
     /// A workflow rule refuses the request (wrong step, conflict of interest, …).
     #[error("{detail}")]
     Refused {
-        /// Stable problem code.
-        code: &'static str,
+        /// Which rule.
+        code: ProblemCode,
         /// Explanation.
         detail: String,
     },
@@ -124,75 +284,39 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The stable code of this problem (the `type` after the prefix).
-    pub fn code(&self) -> &'static str {
+    /// The kind of problem this failure is sent as: the one mapping from failures to problem
+    /// codes (and through them to statuses and titles).
+    pub fn problem(&self) -> ProblemCode {
+        use ProblemCode as P;
         match self {
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden => "forbidden",
-            ApiError::NotFound => "not-found",
-            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
-            ApiError::Validation(_) => "validation-failed",
-            ApiError::MalformedJson(_) => "malformed-json",
-            ApiError::InvalidBody { .. } => "invalid-body",
-            ApiError::UnsupportedMediaType => "unsupported-media-type",
-            ApiError::PayloadTooLarge(_) => "payload-too-large",
-            ApiError::BatchTooLarge(_) => "batch-too-large",
-            ApiError::InvalidUpload(_) => "invalid-upload",
-            ApiError::OffsetMismatch { .. } => "offset-mismatch",
-            ApiError::HashMismatch => "hash-mismatch",
-            ApiError::NotAnImage(_) => "not-an-image",
-            ApiError::ImageTooLarge { .. } => "image-too-large",
-            ApiError::UriTooLong(_) => "uri-too-long",
-            ApiError::HeadersTooLarge(_) => "headers-too-large",
-            ApiError::InvalidQuery(_) => "invalid-query",
-            ApiError::InvalidCursor => "invalid-cursor",
-            ApiError::PreconditionRequired => "if-match-required",
-            ApiError::PreconditionFailed => "stale-version",
-            ApiError::Duplicate(_) => "duplicate",
-            ApiError::MissingReference(_) => "missing-reference",
-            ApiError::TooManyAttempts { .. } => "too-many-attempts",
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Locked => "cycle-locked",
-            ApiError::Refused { code, .. } => code,
-            ApiError::Internal(_) => "internal",
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            ApiError::Unauthorized(_) => "Authentication required",
-            ApiError::Forbidden => "Not allowed for your role",
-            ApiError::NotFound => "Not found",
-            ApiError::MethodNotAllowed { .. } => "Method not allowed",
-            ApiError::Validation(_) => "Some fields are invalid",
-            ApiError::MalformedJson(_) => "The body is not valid JSON",
-            ApiError::InvalidBody { .. } => "The body does not match the expected shape",
-            ApiError::UnsupportedMediaType => "Unsupported content type",
-            ApiError::PayloadTooLarge(_) => "Body too large",
-            ApiError::BatchTooLarge(_) => "Too many mutations in one push",
-            ApiError::InvalidUpload(_) => "Invalid upload",
-            ApiError::OffsetMismatch { .. } => "Upload offset does not match",
-            ApiError::HashMismatch => "Upload does not match its hash",
-            ApiError::NotAnImage(_) => "Not a readable photo",
-            ApiError::ImageTooLarge { .. } => "Picture too large",
-            ApiError::UriTooLong(_) => "URL too long",
-            ApiError::HeadersTooLarge(_) => "Too many header fields",
-            ApiError::InvalidQuery(_) => "Invalid query parameters",
-            ApiError::InvalidCursor => "Invalid cursor",
-            ApiError::PreconditionRequired => "If-Match required",
-            ApiError::PreconditionFailed => "The record has changed",
-            ApiError::Duplicate(_) => "Already exists",
-            ApiError::MissingReference(_) => "Referenced record not found",
-            ApiError::TooManyAttempts { .. } => "Too many attempts",
-            ApiError::Unavailable(_) => "Service unavailable",
-            ApiError::Locked => "The assessment cycle is locked",
-            ApiError::Refused { code, .. } => match *code {
-                "conflict-of-interest" => "Conflict of interest",
-                "not-commissioned" => "Not commissioned for this assessee",
-                "already-submitted" => "Already submitted",
-                _ => "Not allowed at this step of the cycle",
-            },
-            ApiError::Internal(_) => "Internal error",
+            ApiError::Unauthorized(_) => P::Unauthorized,
+            ApiError::Forbidden => P::Forbidden,
+            ApiError::NotFound => P::NotFound,
+            ApiError::MethodNotAllowed { .. } => P::MethodNotAllowed,
+            ApiError::Validation(_) => P::ValidationFailed,
+            ApiError::MalformedJson(_) => P::MalformedJson,
+            ApiError::InvalidBody { .. } => P::InvalidBody,
+            ApiError::UnsupportedMediaType => P::UnsupportedMediaType,
+            ApiError::PayloadTooLarge(_) => P::PayloadTooLarge,
+            ApiError::BatchTooLarge(_) => P::BatchTooLarge,
+            ApiError::InvalidUpload(_) => P::InvalidUpload,
+            ApiError::OffsetMismatch { .. } => P::OffsetMismatch,
+            ApiError::HashMismatch => P::HashMismatch,
+            ApiError::NotAnImage(_) => P::NotAnImage,
+            ApiError::ImageTooLarge { .. } => P::ImageTooLarge,
+            ApiError::UriTooLong(_) => P::UriTooLong,
+            ApiError::HeadersTooLarge(_) => P::HeadersTooLarge,
+            ApiError::InvalidQuery(_) => P::InvalidQuery,
+            ApiError::InvalidCursor => P::InvalidCursor,
+            ApiError::PreconditionRequired => P::IfMatchRequired,
+            ApiError::PreconditionFailed => P::StaleVersion,
+            ApiError::Duplicate(_) => P::Duplicate,
+            ApiError::MissingReference(_) => P::MissingReference,
+            ApiError::TooManyAttempts { .. } => P::TooManyAttempts,
+            ApiError::Unavailable(_) => P::Unavailable,
+            ApiError::Locked => P::CycleLocked,
+            ApiError::Refused { code, .. } => *code,
+            ApiError::Internal(_) => P::Internal,
         }
     }
 
@@ -222,45 +346,12 @@ pub struct Problem {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Validation(_) | ApiError::InvalidBody { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            ApiError::MalformedJson(_) | ApiError::InvalidQuery(_) | ApiError::InvalidCursor => {
-                StatusCode::BAD_REQUEST
-            }
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
-            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::PayloadTooLarge(_) | ApiError::BatchTooLarge(_) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
-            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ApiError::Duplicate(_) | ApiError::OffsetMismatch { .. } | ApiError::Locked => {
-                StatusCode::CONFLICT
-            }
-            ApiError::Refused { code, .. } => match *code {
-                "conflict-of-interest" | "not-commissioned" => StatusCode::FORBIDDEN,
-                _ => StatusCode::CONFLICT,
-            },
-            ApiError::InvalidUpload(_) => StatusCode::BAD_REQUEST,
-            ApiError::HashMismatch | ApiError::NotAnImage(_) | ApiError::ImageTooLarge { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            ApiError::MissingReference(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.problem().status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
+        let code = self.problem();
+        let status = code.status();
         if status.is_server_error() {
             // The whole cause chain goes to the log; the client gets the stable type only.
             let mut chain = format!("{self}");
@@ -270,7 +361,7 @@ impl ResponseError for ApiError {
                 chain.push_str(&s.to_string());
                 source = s.source();
             }
-            tracing::error!(problem = self.code(), cause = %chain, "request failed");
+            tracing::error!(problem = code.code(), cause = %chain, "request failed");
         }
         let (detail, errors) = match self {
             ApiError::Validation(v) => (None, v.0.clone()),
@@ -282,8 +373,8 @@ impl ResponseError for ApiError {
             other => (Some(other.to_string()), Vec::new()),
         };
         let problem = Problem {
-            kind: format!("{PROBLEM_PREFIX}{}", self.code()),
-            title: self.title(),
+            kind: code.type_uri(),
+            title: code.title(),
             status: status.as_u16(),
             detail,
             errors,
@@ -321,7 +412,10 @@ impl From<StoreError> for ApiError {
             StoreError::MissingReference(what) => ApiError::MissingReference(what),
             StoreError::Invalid(v) => ApiError::Validation(v),
             StoreError::Locked => ApiError::Locked,
-            StoreError::Refused { code, detail } => ApiError::Refused { code, detail },
+            StoreError::Refused { code, detail } => match ProblemCode::from_code(code) {
+                Some(code) => ApiError::Refused { code, detail },
+                None => ApiError::internal(UnknownRefusal { code, detail }),
+            },
             StoreError::Busy => {
                 ApiError::Unavailable("the database is busy with another writer".into())
             }
@@ -340,8 +434,54 @@ impl From<fieldcheck_media::process::ProcessError> for ApiError {
     }
 }
 
+impl From<fieldcheck_media::MediaError> for ApiError {
+    fn from(e: fieldcheck_media::MediaError) -> Self {
+        match e {
+            fieldcheck_media::MediaError::Unavailable(m) => {
+                ApiError::Unavailable(format!("blob store: {m}"))
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl From<ValidationErrors> for ApiError {
     fn from(v: ValidationErrors) -> Self {
         ApiError::Validation(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_kebab_case_and_read_back() {
+        for code in ProblemCode::ALL {
+            let wire = code.code();
+            assert!(
+                wire.split('-')
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase())),
+                "{wire}"
+            );
+            assert_eq!(ProblemCode::from_code(wire), Some(*code));
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+        }
+        assert_eq!(ProblemCode::from_code("no-such-code"), None);
+    }
+
+    #[test]
+    fn a_refusal_takes_its_codes_status_and_an_unknown_one_is_internal() {
+        let known = ApiError::from(StoreError::Refused {
+            code: "conflict-of-interest",
+            detail: "paired".into(),
+        });
+        assert_eq!(known.problem(), ProblemCode::ConflictOfInterest);
+        assert_eq!(known.status_code(), StatusCode::FORBIDDEN);
+        let unknown = ApiError::from(StoreError::Refused {
+            code: "no-such-rule",
+            detail: "x".into(),
+        });
+        assert_eq!(unknown.problem(), ProblemCode::Internal);
     }
 }

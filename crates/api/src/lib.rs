@@ -3,16 +3,15 @@
 //! port 0 and talk to the real app.
 #![forbid(unsafe_code)]
 
-pub mod assessment;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod extract;
-pub mod media;
+pub mod handlers;
 pub mod openapi;
 pub mod routes;
 pub mod state;
-pub mod sync;
 pub mod telemetry;
 pub mod tls;
 

@@ -1,4 +1,5 @@
-//! Request ids, structured logs and Prometheus metrics.
+//! Request ids, structured logs and Prometheus metrics, and the request's span carried into
+//! blocking work.
 
 use actix_web::{
     Error, HttpMessage,
@@ -184,6 +185,19 @@ pub async fn request_context(
     Ok(res)
 }
 
+/// Runs `work` on the blocking thread pool (as `web::block` does) inside the caller's current
+/// span. Without it, what the work logs (an argon2 or decoder failure, say) would lose the
+/// request's id and user: a span belongs to the thread that entered it, and the pool's threads
+/// entered none.
+pub async fn spawn_blocking_in_span<F, R>(work: F) -> Result<R, actix_web::error::BlockingError>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(work)).await
+}
+
 /// Sets up `tracing` as JSON lines appended to `path` (tests keep their server logs this way so
 /// they can be searched for personal data afterwards).
 pub fn init_tracing_file(path: &std::path::Path, level: &str) -> std::io::Result<()> {
@@ -201,4 +215,43 @@ pub fn init_tracing_file(path: &std::path::Path, level: &str) -> std::io::Result
         .with_span_list(false)
         .try_init();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+
+    /// Records the name of the span each event happens in.
+    struct SpanOfEvents(Arc<Mutex<Vec<Option<String>>>>);
+
+    impl<S> tracing_subscriber::Layer<S> for SpanOfEvents
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+            let name = ctx.event_span(event).map(|s| s.name().to_owned());
+            self.0.lock().unwrap().push(name);
+        }
+    }
+
+    #[actix_web::test]
+    async fn blocking_work_logs_inside_the_callers_span() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(SpanOfEvents(seen.clone()));
+        // The pool's threads see only the global subscriber; a test process has no other.
+        if tracing::subscriber::set_global_default(subscriber).is_err() {
+            return;
+        }
+        let answer = spawn_blocking_in_span(|| {
+            tracing::info!("inside");
+            42
+        })
+        .instrument(tracing::info_span!("request"))
+        .await
+        .unwrap();
+        assert_eq!(answer, 42);
+        assert_eq!(*seen.lock().unwrap(), vec![Some("request".to_owned())]);
+    }
 }

@@ -482,8 +482,10 @@ pub(crate) async fn thumb(
     id: web::Path<String>,
 ) -> Page {
     Ok(
-        fieldcheck_api::media::serve_object(&state, &who.principal, &id, |r| r.thumb_key.clone())
-            .await?,
+        fieldcheck_api::handlers::photos::serve_object(&state, &who.principal, &id, |r| {
+            r.thumb_key.clone()
+        })
+        .await?,
     )
 }
 
@@ -494,8 +496,10 @@ pub(crate) async fn screen(
     id: web::Path<String>,
 ) -> Page {
     Ok(
-        fieldcheck_api::media::serve_object(&state, &who.principal, &id, |r| r.screen_key.clone())
-            .await?,
+        fieldcheck_api::handlers::photos::serve_object(&state, &who.principal, &id, |r| {
+            r.screen_key.clone()
+        })
+        .await?,
     )
 }
 
@@ -655,7 +659,7 @@ pub(crate) async fn cycle(
     let c = cycles_store::get_cycle(db, cid).await?;
     let district = empty_none(&q.district);
     let progress = cycles_store::progress(db, &p.scope, cid, district.as_deref()).await?;
-    let results = fieldcheck_api::assessment::visible_results(&state, p, cid).await?;
+    let results = fieldcheck_api::handlers::results::visible_results(&state, p, cid).await?;
     let districts = places::list_districts(db).await?;
     let sum = |f: fn(&cycles_store::VillageProgress) -> i64| progress.iter().map(f).sum::<i64>();
     let body = html! {
@@ -771,7 +775,7 @@ pub(crate) async fn sheet(
     let db = &state.store.db;
     let a = fieldcheck_store::orgs::get_assessee(db, &p.scope, fieldcheck_domain::AssesseeId(aid))
         .await?;
-    let results = fieldcheck_api::assessment::visible_results(&state, p, cid).await?;
+    let results = fieldcheck_api::handlers::results::visible_results(&state, p, cid).await?;
     let result = results.iter().find(|r| r.assessee_id == aid);
     let scores = cycles_store::list_scores(db, cid, aid).await?;
     let c = cycles_store::get_cycle(db, cid).await?;
@@ -833,7 +837,7 @@ async fn results_for(
     id: &str,
 ) -> Result<Vec<cycles_store::AssesseeResult>, WebError> {
     let cid = Uuid::parse_str(id).map_err(|_| WebError::NotFound)?;
-    Ok(fieldcheck_api::assessment::visible_results(state, &who.principal, cid).await?)
+    Ok(fieldcheck_api::handlers::results::visible_results(state, &who.principal, cid).await?)
 }
 
 /// `GET /ui/cycles/{id}/results.xlsx`.
@@ -843,12 +847,14 @@ pub(crate) async fn results_xlsx(
     id: web::Path<String>,
 ) -> Page {
     let items = results_for(&state, &who, &id).await?;
-    let bytes = web::block(move || fieldcheck_api::assessment::xlsx_bytes(&items))
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let bytes = fieldcheck_api::telemetry::spawn_blocking_in_span(move || {
+        fieldcheck_api::export::xlsx_bytes(&items)
+    })
+    .await
+    .map_err(|e| WebError::Internal(e.to_string()))?
+    .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
-        .content_type(fieldcheck_api::assessment::XLSX)
+        .content_type(fieldcheck_api::export::XLSX)
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"results.xlsx\"",
@@ -863,7 +869,7 @@ pub(crate) async fn results_csv(
     id: web::Path<String>,
 ) -> Page {
     let items = results_for(&state, &who, &id).await?;
-    let bytes = fieldcheck_api::assessment::csv_bytes(&items)?;
+    let bytes = fieldcheck_api::export::csv_bytes(&items)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

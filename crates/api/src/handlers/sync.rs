@@ -1,9 +1,10 @@
-//! `POST /sync/pull`, `POST /sync/push` and the office's view of sync conflicts. The protocol is
-//! described in `api-spec/sync.md`.
+//! `POST /sync/pull` and `POST /sync/push`: the phones' offline sync. The protocol is described
+//! in `api-spec/sync.md`; the conflicts a push leaves are in [`super::conflicts`].
 
-use crate::auth::{self, Can, Principal};
+use super::Result;
+use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, path_id};
+use crate::extract::JsonBody;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use fieldcheck_domain::{Action, Role, sync::MAX_PUSH_MUTATIONS};
@@ -11,8 +12,6 @@ use fieldcheck_store::sync::{self, Mutation, Outcome, Pusher};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
-
-type Result<T> = std::result::Result<T, ApiError>;
 
 /// Pull request.
 #[derive(Deserialize)]
@@ -137,57 +136,4 @@ pub async fn push(
         })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
-}
-
-/// Query of the conflict list.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConflictQuery {
-    unresolved: Option<bool>,
-    limit: Option<u64>,
-}
-
-/// `GET /sync/conflicts`.
-pub async fn conflicts(
-    state: web::Data<AppState>,
-    Can(_, _): Can<auth::EditRegistry>,
-    q: web::Query<ConflictQuery>,
-) -> Result<HttpResponse> {
-    let items = sync::conflicts(
-        &state.store.db,
-        q.unresolved.unwrap_or(true),
-        q.limit.unwrap_or(100).clamp(1, 500),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
-}
-
-/// How a conflict is settled.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Resolve {
-    /// `server` keeps the office's value; `device` applies the device's.
-    take: Side,
-}
-
-#[derive(Deserialize, PartialEq)]
-#[serde(rename_all = "snake_case")]
-enum Side {
-    Server,
-    Device,
-}
-
-/// `POST /sync/conflicts/{id}/resolve`.
-pub async fn resolve(
-    state: web::Data<AppState>,
-    Can(p, _): Can<auth::EditRegistry>,
-    id: web::Path<String>,
-    body: JsonBody<Resolve>,
-) -> Result<HttpResponse> {
-    let id: Uuid = path_id(&id)?;
-    let take = body.into_inner()?.take;
-    let txn = state.store.write().await?;
-    let c = sync::resolve_conflict(&*txn, p.user, id, take == Side::Device).await?;
-    txn.commit().await?;
-    Ok(HttpResponse::Ok().json(c))
 }

@@ -1,0 +1,67 @@
+//! A plan's measures: added under `/plans/{id}/measures`, read and edited at `/measures/{id}`.
+
+use super::{Result, State};
+use crate::auth::{self, Can, Principal};
+use crate::extract::{JsonBody, check_if_match, path_id, with_etag};
+use actix_web::{HttpRequest, HttpResponse, web};
+use fieldcheck_domain::Action;
+use fieldcheck_store::registry;
+
+/// `POST /plans/{id}/measures`.
+pub async fn create(
+    state: State,
+    Can(p, _): Can<auth::EditRegistry>,
+    id: web::Path<String>,
+    body: JsonBody<registry::NewMeasure>,
+) -> Result<HttpResponse> {
+    let txn = state.store.write().await?;
+    let m = registry::add_measure(
+        &*txn,
+        &p.scope,
+        Some(p.user),
+        path_id(&id)?,
+        body.into_inner()?,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(m))
+}
+
+/// `GET /measures/{id}`.
+pub async fn get(
+    state: State,
+    req: HttpRequest,
+    p: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
+    p.require(Action::ReadHouseholds)?;
+    with_etag(
+        &req,
+        &registry::get_measure(&state.store.db, &p.scope, path_id(&id)?).await?,
+    )
+}
+
+/// `PATCH /measures/{id}`.
+pub async fn update(
+    state: State,
+    req: HttpRequest,
+    Can(p, _): Can<auth::EditRegistry>,
+    id: web::Path<String>,
+    body: JsonBody<registry::MeasurePatch>,
+) -> Result<HttpResponse> {
+    let id = path_id(&id)?;
+    let txn = state.store.write().await?;
+    let current = registry::get_measure(&*txn, &p.scope, id).await?;
+    check_if_match(&req, &current)?;
+    let m = registry::update_measure(
+        &*txn,
+        &p.scope,
+        Some(p.user),
+        id,
+        current.version,
+        body.into_inner()?,
+    )
+    .await?;
+    txn.commit().await?;
+    with_etag(&req, &m)
+}
