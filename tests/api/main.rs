@@ -11,6 +11,7 @@ mod browser;
 mod cache;
 mod cli;
 mod contract;
+mod docs;
 mod errors;
 mod media;
 mod privacy;

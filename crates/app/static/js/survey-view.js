@@ -1,9 +1,9 @@
 // The satisfaction survey (满意度调查) of one household: the questionnaire version the pull
 // delivered, asked with its skip logic, checked on the phone with the server's rules (survey.js),
 // saved to the outbox as a `response` mutation.
-import { T } from "./i18n.js";
+import { T, byCode } from "./i18n.js";
 import { h, show } from "./ui.js";
-import { record, records, children } from "./db.js";
+import { record, records } from "./db.js";
 import { session } from "./api.js";
 import { saveResponse } from "./sync.js";
 import { askedQuestions, checkAnswers, firstErrorPerQuestion, rustTrim } from "./survey.js";
@@ -22,13 +22,18 @@ export function currentQuestionnaire(list) {
  */
 export async function surveyContext(hh) {
   const [s, assignments, questionnaires] = await Promise.all([session(), records("assignment"), records("questionnaire")]);
+  return contextFrom(hh, s, assignments, questionnaires);
+}
+
+/** The survey's context from records already read (see `householdBundle`). */
+function contextFrom(hh, s, assignments, questionnaires) {
   const mine = assignments.map((r) => r.data);
   const forThis = mine.filter(
     (a) => a.method === "sample_survey" && ((a.target_kind === "household" && a.target_id === hh.id) || (a.target_kind === "village" && a.target_id === hh.village_id)),
   );
   const surveyor = s?.user?.role === "surveyor";
   const eligible = surveyor || forThis.length > 0;
-  const latest = [...mine].sort((a, b) => String(b.due_on).localeCompare(String(a.due_on)))[0];
+  const latest = [...mine].sort((a, b) => byCode(b.due_on, a.due_on))[0];
   const cycleId = forThis[0]?.cycle_id || latest?.cycle_id || null;
   return { eligible, cycleId, questionnaire: currentQuestionnaire(questionnaires) };
 }
@@ -243,8 +248,10 @@ export async function surveyView(householdId, responseId, fresh = true) {
 }
 
 /** The household page's survey section: its responses with their states, and the way in. */
-export async function surveySection(hh, stateChip, problemLine) {
-  const [ctx, responses] = await Promise.all([surveyContext(hh), children("response", hh.id)]);
+/** The household page's survey block, from the records `householdBundle` read. */
+export function surveySection(hh, stateChip, problemLine, bundle) {
+  const ctx = contextFrom(hh, bundle.session, bundle.assignments, bundle.questionnaires);
+  const responses = bundle.responses;
   const mine = responses.filter((r) => !ctx.cycleId || r.data.cycle_id === ctx.cycleId || r.state);
   const open = mine.find((r) => r.data.status === "returned" || r.state === "rejected" || r.state === "saved");
   const rows = mine.map((r) =>

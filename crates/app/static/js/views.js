@@ -1,8 +1,8 @@
 // The screens: sign-in, today's work, a village, a household, recording a visit, sync, me.
 // Each reads the phone's storage only; the network is touched by sync.js and api.js.
-import { T, fmtTime, fmtProblem } from "./i18n.js";
+import { T, fmtTime, fmtProblem, byChinese, byCode } from "./i18n.js";
 import { h, show, stateChip, chip, blobUrl } from "./ui.js";
-import { records, record, children, all, get, kvGet, clearData } from "./db.js";
+import { records, record, children, all, get, kvGet, clearData, householdBundle } from "./db.js";
 import { signIn, session, deviceId, signOut, Problem, Offline } from "./api.js";
 import { saveVisit, sync, pending, resend, discard, uploads, cleanNotes, NOTES_MAX, isSyncing, net } from "./sync.js";
 import { uuidv7 } from "./uuid.js";
@@ -118,9 +118,7 @@ export async function workView(fresh = true) {
     })
     .sort(
       (x, y) =>
-        String(x.a.due_on).localeCompare(String(y.a.due_on)) ||
-        (x.village?.name || "").localeCompare(y.village?.name || "", "zh-CN") ||
-        (x.hh?.head_name || "").localeCompare(y.hh?.head_name || "", "zh-CN"),
+        byCode(x.a.due_on, y.a.due_on) || byChinese(x.village?.name, y.village?.name) || byChinese(x.hh?.head_name, y.hh?.head_name),
     );
   const assignmentList = rows.length
     ? h(
@@ -163,7 +161,7 @@ export async function workView(fresh = true) {
     "ul",
     { class: "list", id: "villages" },
     [...perVillage.entries()]
-      .sort((a, b) => (villages.get(a[0])?.name || "").localeCompare(villages.get(b[0])?.name || "", "zh-CN"))
+      .sort((a, b) => byChinese(villages.get(a[0])?.name, villages.get(b[0])?.name))
       .map(([id, v]) =>
         h(
           "li",
@@ -222,7 +220,7 @@ export async function villageView(id, fresh = true) {
     visitedHouseholds(),
   ]);
   const villages = byId(places);
-  const hhs = households.map((r) => r.data).sort((a, b) => a.registration_no.localeCompare(b.registration_no));
+  const hhs = households.map((r) => r.data).sort((a, b) => byCode(a.registration_no, b.registration_no));
   const done = hhs.filter((x) => visited.has(x.id)).length;
   show(
     [
@@ -264,23 +262,15 @@ function comments(c) {
 }
 
 export async function householdView(id, fresh = true) {
-  const hhRec = await record("household", id);
-  if (!hhRec) {
+  const bundle = await householdBundle(id);
+  if (!bundle) {
     show([h("h1", {}, T.household), h("p", {}, T.notFound), h("a", { href: "#/", class: "button" }, T.back)], fresh);
     return;
   }
+  const { household: hhRec, members, plans, visits, photos, village, measuresByPlan } = bundle;
   const hh = hhRec.data;
-  const [members, plans, visits, photos, village] = await Promise.all([
-    children("member", id),
-    children("plan", id),
-    children("visit", id),
-    children("photo", id),
-    record("place", hh.village_id),
-  ]);
-  const measuresByPlan = new Map();
-  for (const p of plans) measuresByPlan.set(p.id, await children("measure", p.id));
-  visits.sort((a, b) => String(b.data.started_at).localeCompare(String(a.data.started_at)));
-  photos.sort((a, b) => String(b.data.taken_at).localeCompare(String(a.data.taken_at)));
+  visits.sort((a, b) => byCode(b.data.started_at, a.data.started_at));
+  photos.sort((a, b) => byCode(b.data.taken_at, a.data.taken_at));
 
   // Anything sent back for correction comes first, with the reviewer's comments.
   const returned = visits.filter((v) => v.data.status === "returned");
@@ -393,7 +383,7 @@ export async function householdView(id, fresh = true) {
       )
     : h("p", { class: "muted" }, T.noPhotos);
 
-  const survey = await surveySection(hh, stateChip, problemLine);
+  const survey = surveySection(hh, stateChip, problemLine, bundle);
   show(
     [
       h("p", {}, h("a", { href: village ? `#/village/${hh.village_id}` : "#/", class: "button secondary" }, `‹ ${T.back}`)),
