@@ -5,8 +5,16 @@ use crate::helpers::project_dir;
 use std::path::Path;
 
 const ROOTS: [&str; 10] = [
-    "src/", "crates/", "tests/", "migrations/", "api-spec/", "benches/", "bench/", "fuzz/",
-    "deploy/", "README",
+    "src/",
+    "crates/",
+    "tests/",
+    "migrations/",
+    "api-spec/",
+    "benches/",
+    "bench/",
+    "fuzz/",
+    "deploy/",
+    "README",
 ];
 
 /// The backticked words of `text` that name a path in the project (`<placeholders>` and globs
@@ -14,7 +22,10 @@ const ROOTS: [&str; 10] = [
 fn named_paths(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, word) in text.split('`').enumerate() {
-        if i % 2 == 0 || word.contains(['<', ' ', '*']) || !ROOTS.iter().any(|r| word.starts_with(r)) {
+        if i % 2 == 0
+            || word.contains(['<', ' ', '*'])
+            || !ROOTS.iter().any(|r| word.starts_with(r))
+        {
             continue;
         }
         match (word.find('{'), word.find('}')) {
@@ -39,19 +50,36 @@ fn the_architecture_guide_matches_the_tree() {
         .iter()
         .filter(|p| !Path::new(&root).join(p.trim_end_matches('/')).exists())
         .collect();
-    assert!(missing.is_empty(), "ARCHITECTURE.md names paths that do not exist: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names paths that do not exist: {missing:?}"
+    );
 
     let mut folders: Vec<String> = std::fs::read_dir(Path::new(&root).join("crates"))
         .unwrap()
         .map(|e| format!("crates/{}", e.unwrap().file_name().to_string_lossy()))
         .collect();
     folders.extend(
-        ["src", "migrations", "api-spec", "tests/api", "tests/browser", "benches", "bench", "fuzz", "deploy"]
-            .map(String::from),
+        [
+            "src",
+            "migrations",
+            "api-spec",
+            "tests/api",
+            "tests/browser",
+            "benches",
+            "bench",
+            "fuzz",
+            "deploy",
+        ]
+        .map(String::from),
     );
     let absent: Vec<&String> = folders
         .iter()
-        .filter(|f| !named.iter().any(|p| p.trim_end_matches('/') == f.as_str() || p.starts_with(&format!("{f}/"))))
+        .filter(|f| {
+            !named
+                .iter()
+                .any(|p| p.trim_end_matches('/') == f.as_str() || p.starts_with(&format!("{f}/")))
+        })
         .collect();
     assert!(absent.is_empty(), "ARCHITECTURE.md leaves out: {absent:?}");
 }
