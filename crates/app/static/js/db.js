@@ -44,8 +44,10 @@ export function req(r) {
 
 /**
  * Runs `fn(stores)` in one transaction and resolves with its result once the transaction has
- * committed. `fn` may await requests of the transaction, nothing else (IndexedDB commits a
- * transaction as soon as it has no request pending).
+ * committed (a read-only one: once its reads have answered; there is nothing to commit, and
+ * waiting for the completion event costs a screen a task on a slow phone). `fn` may await
+ * requests of the transaction, nothing else (IndexedDB commits a transaction as soon as it has
+ * no request pending).
  */
 export async function tx(names, mode, fn) {
   const db = await open();
@@ -70,7 +72,7 @@ export async function tx(names, mode, fn) {
     }
     throw e;
   }
-  await done;
+  if (mode !== "readonly") await done;
   return result;
 }
 
