@@ -1,0 +1,10 @@
+//! Field work of a cycle: assignments, reproducible samples, satisfaction responses, and sending
+//! visits and responses back to their devices for correction with their earlier versions kept.
+
+mod assignments;
+mod responses;
+mod samples;
+
+pub use assignments::*;
+pub use responses::*;
+pub use samples::*;
