@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 pub mod exif;
+pub mod keys;
 pub mod process;
 #[cfg(feature = "s3")]
 pub mod s3;

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::telemetry::spawn_blocking_in_span;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use fieldcheck_domain::PhotoStatus;
+use fieldcheck_media::keys::{PhotoKeys, photo_keys};
 use fieldcheck_media::upload::ChunkSpec;
 use fieldcheck_media::{exif, process};
 use fieldcheck_store::entities::photo_records;
@@ -253,15 +254,6 @@ async fn append_chunk(
     Ok(written)
 }
 
-fn object_keys(sha: &str) -> (String, String, String) {
-    let shard = &sha[..2];
-    (
-        format!("originals/{shard}/{sha}"),
-        format!("derived/{shard}/{sha}-320.jpg"),
-        format!("derived/{shard}/{sha}-1280.jpg"),
-    )
-}
-
 /// What reading a complete upload found: its EXIF facts and its derivatives.
 type Inspected = (exif::ExifInfo, process::Processed);
 
@@ -290,7 +282,11 @@ async fn finish(
             return Err(e);
         }
     };
-    let (original_key, thumb_key, screen_key) = object_keys(&record.sha256);
+    let PhotoKeys {
+        original: original_key,
+        thumb: thumb_key,
+        screen: screen_key,
+    } = photo_keys(&record.sha256);
     // Objects first: a row never points at an object that is not there. Content-addressed keys
     // make storing the same photo twice a no-op.
     for (key, data) in [
