@@ -405,8 +405,10 @@ async fn media_gc(
 ) -> anyhow::Result<serde_json::Value> {
     use fieldcheck_store::photos;
     let referenced = photos::referenced_keys(&store.db).await?;
-    let mut objects = blobs.list("originals/").await?;
-    objects.extend(blobs.list("derived/").await?);
+    let mut objects = Vec::new();
+    for prefix in fieldcheck_media::keys::PHOTO_PREFIXES {
+        objects.extend(blobs.list(prefix).await?);
+    }
     let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(grace_secs);
     let mut orphans = Vec::new();
     for o in &objects {

@@ -436,10 +436,14 @@ impl From<fieldcheck_media::process::ProcessError> for ApiError {
 
 impl From<fieldcheck_media::MediaError> for ApiError {
     fn from(e: fieldcheck_media::MediaError) -> Self {
+        use fieldcheck_media::MediaError as M;
         match e {
-            fieldcheck_media::MediaError::Unavailable(m) => {
-                ApiError::Unavailable(format!("blob store: {m}"))
-            }
+            M::Unavailable(m) => ApiError::Unavailable(format!("blob store: {m}")),
+            M::UploadOffsetMismatch { held } => ApiError::OffsetMismatch { held },
+            M::UploadLengthChanged { .. }
+            | M::UploadLengthMissing
+            | M::UploadTooLong { .. }
+            | M::UploadChunkMismatch => ApiError::InvalidUpload(e.to_string()),
             other => ApiError::internal(other),
         }
     }

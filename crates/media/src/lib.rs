@@ -4,10 +4,12 @@
 #![deny(unsafe_code)]
 
 pub mod exif;
+pub mod keys;
 pub mod process;
 #[cfg(feature = "s3")]
 pub mod s3;
 mod scanlines;
+pub mod staging;
 
 #[cfg(test)]
 mod test_support {
@@ -24,7 +26,7 @@ pub mod upload;
 
 use std::path::{Path, PathBuf};
 
-/// Why a blob operation failed.
+/// Why a blob or staging operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
     /// The store cannot be reached or written.
@@ -36,6 +38,35 @@ pub enum MediaError {
     /// A key that the server would never make.
     #[error("invalid object key")]
     InvalidKey,
+    /// An upload chunk declares a whole length other than the first chunk did.
+    #[error("Upload-Length changed from {from} to {to}")]
+    UploadLengthChanged {
+        /// The length the first chunk declared.
+        from: u64,
+        /// The length this chunk declares.
+        to: u64,
+    },
+    /// The first chunk of an upload does not say how long the whole upload is.
+    #[error("the first chunk must give Upload-Length")]
+    UploadLengthMissing,
+    /// An upload chunk starts somewhere other than where the staged bytes end.
+    #[error("the server holds {held} bytes; continue from there")]
+    UploadOffsetMismatch {
+        /// Bytes staged.
+        held: u64,
+    },
+    /// An upload chunk goes beyond the declared whole length.
+    #[error("more bytes than the declared {total}")]
+    UploadTooLong {
+        /// The declared whole length.
+        total: u64,
+    },
+    /// An upload chunk's body is not as long as its `Content-Range` says.
+    #[error("the body does not match Content-Range")]
+    UploadChunkMismatch,
+    /// The staging files of an upload could not be read or written.
+    #[error("upload staging: {0}")]
+    Staging(#[source] std::io::Error),
 }
 
 /// Where photo bytes live. Keys are made by the server from ids and hashes, never from client

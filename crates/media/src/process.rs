@@ -552,27 +552,9 @@ fn process_hashing(
     orientation: u16,
     digest: Option<&mut Option<[u8; 32]>>,
 ) -> Result<Processed, ProcessError> {
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
-    let format = reader.format();
-    if !matches!(
-        format,
-        Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)
-    ) {
-        return Err(ProcessError::NotAnImage(
-            "only JPEG and PNG photos are accepted".into(),
-        ));
-    }
-    let is_jpeg = format == Some(image::ImageFormat::Jpeg);
-    if is_jpeg && !ends_with_eoi(bytes) {
-        // Decoders fill a cut-off JPEG with grey; as evidence it is damaged, not a photo.
-        return Err(ProcessError::NotAnImage(
-            "truncated JPEG: no end-of-image marker".into(),
-        ));
-    }
+    let (reader, is_jpeg) = accepted_format(bytes)?;
     // A JPEG's size is read in place (its decoder comes later, if at all); a PNG's decoder reads
-    // its header from the start.
+    // its header from the start, and is kept for the decode.
     let mut png_decoder = None;
     let (width, height) = if is_jpeg {
         jpeg_dimensions(bytes)?
@@ -596,43 +578,7 @@ fn process_hashing(
         });
     let (screen_src, screen_jpeg, thumb_src) = match streamed {
         Some(derived) => derived,
-        None => {
-            let mut limits = Limits::default();
-            limits.max_alloc = Some(MAX_DECODE_BYTES);
-            limits.max_image_width = Some(20_000);
-            limits.max_image_height = Some(20_000);
-            let not_an_image = |e: image::ImageError| ProcessError::NotAnImage(e.to_string());
-            let img = match png_decoder {
-                Some(mut decoder) => {
-                    decoder
-                        .set_limits(limits)
-                        .map_err(|_| ProcessError::TooLarge { width, height })?;
-                    DynamicImage::from_decoder(decoder).map_err(not_an_image)?
-                }
-                None => {
-                    let mut reader = ImageReader::new(Cursor::new(bytes));
-                    reader.set_format(image::ImageFormat::Jpeg);
-                    reader.limits(limits);
-                    reader.decode().map_err(not_an_image)?
-                }
-            };
-            // Other pixel types (grey, alpha, 16-bit PNGs) become 8-bit RGB, as a JPEG holds.
-            let rgb = match img {
-                DynamicImage::ImageRgb8(rgb) => rgb,
-                other => other.to_rgb8(),
-            };
-            let mut derivation = Derivation::new(rgb.width(), rgb.height(), false);
-            let pushed = derivation.push(rgb.as_raw());
-            recycle_buffer(rgb.into_raw());
-            let derived = if pushed {
-                derivation.finish()
-            } else {
-                derivation.discard();
-                None
-            };
-            derived
-                .ok_or_else(|| ProcessError::NotAnImage("could not shrink the picture".into()))?
-        }
+        None => derive_from_whole_decode(bytes, png_decoder, width, height)?,
     };
     let screen_img = orient(screen_src, orientation);
     let thumb_img = orient(thumb_src, orientation);
@@ -641,23 +587,7 @@ fn process_hashing(
         _ => (width, height),
     };
     let dhash = dhash(&thumb_img);
-    // A screen JPEG not encoded while decoding is encoded on another core beside the thumbnail.
-    let (screen, thumb) = match screen_jpeg {
-        Some(jpeg) => (Ok(jpeg), encode_jpeg(&thumb_img, THUMB_QUALITY)),
-        None => std::thread::scope(|s| {
-            let encoder = std::thread::Builder::new().name("photo-encoder".into());
-            let screen = encoder.spawn_scoped(s, || encode_jpeg(&screen_img, SCREEN_QUALITY));
-            let thumb = encode_jpeg(&thumb_img, THUMB_QUALITY);
-            let screen = match screen {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                // No thread to be had: one after the other.
-                Err(_) => encode_jpeg(&screen_img, SCREEN_QUALITY),
-            };
-            (screen, thumb)
-        }),
-    };
+    let (screen, thumb) = encode_derivatives(&screen_img, screen_jpeg, &thumb_img);
     recycle(screen_img);
     Ok(Processed {
         width: w,
@@ -666,6 +596,103 @@ fn process_hashing(
         screen: screen?,
         dhash,
     })
+}
+
+/// A reader over the uploaded bytes in memory.
+type PhotoReader<'a> = ImageReader<Cursor<&'a [u8]>>;
+
+/// Recognises the file's format, refusing anything but a JPEG or PNG, and a JPEG cut short.
+/// Returns the reader (a PNG's decoder is made from it) and whether the file is a JPEG.
+fn accepted_format(bytes: &[u8]) -> Result<(PhotoReader<'_>, bool), ProcessError> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ProcessError::NotAnImage(e.to_string()))?;
+    let format = reader.format();
+    if !matches!(
+        format,
+        Some(image::ImageFormat::Jpeg | image::ImageFormat::Png)
+    ) {
+        return Err(ProcessError::NotAnImage(
+            "only JPEG and PNG photos are accepted".into(),
+        ));
+    }
+    let is_jpeg = format == Some(image::ImageFormat::Jpeg);
+    if is_jpeg && !ends_with_eoi(bytes) {
+        // Decoders fill a cut-off JPEG with grey; as evidence it is damaged, not a photo.
+        return Err(ProcessError::NotAnImage(
+            "truncated JPEG: no end-of-image marker".into(),
+        ));
+    }
+    Ok((reader, is_jpeg))
+}
+
+/// The derivatives made from one whole decode, within the decoder limits: for PNGs (through the
+/// decoder that read the header) and for JPEGs too small to decode at a reduced scale.
+fn derive_from_whole_decode(
+    bytes: &[u8],
+    png_decoder: Option<impl ImageDecoder>,
+    width: u32,
+    height: u32,
+) -> Result<Derived, ProcessError> {
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    let not_an_image = |e: image::ImageError| ProcessError::NotAnImage(e.to_string());
+    let img = match png_decoder {
+        Some(mut decoder) => {
+            decoder
+                .set_limits(limits)
+                .map_err(|_| ProcessError::TooLarge { width, height })?;
+            DynamicImage::from_decoder(decoder).map_err(not_an_image)?
+        }
+        None => {
+            let mut reader = ImageReader::new(Cursor::new(bytes));
+            reader.set_format(image::ImageFormat::Jpeg);
+            reader.limits(limits);
+            reader.decode().map_err(not_an_image)?
+        }
+    };
+    // Other pixel types (grey, alpha, 16-bit PNGs) become 8-bit RGB, as a JPEG holds.
+    let rgb = match img {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => other.to_rgb8(),
+    };
+    let mut derivation = Derivation::new(rgb.width(), rgb.height(), false);
+    let pushed = derivation.push(rgb.as_raw());
+    recycle_buffer(rgb.into_raw());
+    let derived = if pushed {
+        derivation.finish()
+    } else {
+        derivation.discard();
+        None
+    };
+    derived.ok_or_else(|| ProcessError::NotAnImage("could not shrink the picture".into()))
+}
+
+/// Encodes the screen image (unless it was encoded while decoding) and the thumbnail: the screen
+/// JPEG on another core beside the thumbnail, or one after the other when no thread is to be had.
+fn encode_derivatives(
+    screen_img: &DynamicImage,
+    screen_jpeg: Option<Vec<u8>>,
+    thumb_img: &DynamicImage,
+) -> (Result<Vec<u8>, ProcessError>, Result<Vec<u8>, ProcessError>) {
+    match screen_jpeg {
+        Some(jpeg) => (Ok(jpeg), encode_jpeg(thumb_img, THUMB_QUALITY)),
+        None => std::thread::scope(|s| {
+            let encoder = std::thread::Builder::new().name("photo-encoder".into());
+            let screen = encoder.spawn_scoped(s, || encode_jpeg(screen_img, SCREEN_QUALITY));
+            let thumb = encode_jpeg(thumb_img, THUMB_QUALITY);
+            let screen = match screen {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                // No thread to be had: one after the other.
+                Err(_) => encode_jpeg(screen_img, SCREEN_QUALITY),
+            };
+            (screen, thumb)
+        }),
+    }
 }
 
 #[cfg(test)]

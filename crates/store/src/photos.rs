@@ -464,6 +464,51 @@ pub async fn complete(
         Some(v) => visits::Entity::find_by_id(v).one(conn).await?,
         None => None,
     };
+    let (exact, near) = duplicates_elsewhere(conn, &record, facts.dhash).await?;
+    let device_position = record
+        .lat
+        .zip(record.lon)
+        .map(|(lat, lon)| GeoPoint { lat, lon });
+    let decided = flags(
+        &Facts {
+            exif_position: facts.exif_position,
+            household_location,
+            device_position,
+            device_accuracy_m: record.accuracy_m,
+            mock_location: record.mock_location,
+            taken_at: Some(facts.exif_taken_at.unwrap_or(record.taken_at)),
+            visit_started_at: visit.map(|v| v.started_at),
+            received_at: Some(record.created_at),
+            near_duplicate_elsewhere: near,
+            exact_duplicate_elsewhere: exact,
+        },
+        thresholds,
+    );
+    let names: Vec<&str> = decided.iter().map(|f| f.as_str()).collect();
+    let id = record.id;
+    let size_bytes = facts.size_bytes;
+    let dhash = facts.dhash;
+    let updated = stored_row(record, facts, &names).update(conn).await?;
+    index_hash_bands(conn, id, dhash).await?;
+    audit::record(
+        conn,
+        Some(UserId(updated.user_id)),
+        "photo.store",
+        "photo",
+        id.to_string(),
+        serde_json::json!({ "flags": names, "size": size_bytes }),
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Whether photos filed for another household or visit have the same bytes (exact) or a hash
+/// within [`NEAR_DUPLICATE_BITS`] of `dhash` (near).
+async fn duplicates_elsewhere(
+    conn: &impl ConnectionTrait,
+    record: &photo_records::Model,
+    dhash: u64,
+) -> Result<(bool, bool), StoreError> {
     // Other photos filed for a different household or visit.
     let elsewhere = Condition::any()
         .add(photo_records::Column::HouseholdId.ne(record.household_id))
@@ -488,7 +533,7 @@ pub async fn complete(
         .select_only()
         .column(photo_records::Column::Id)
         .column(photo_records::Column::Dhash)
-        .filter(photo_records::Column::Id.in_subquery(sharing_a_band(facts.dhash)))
+        .filter(photo_records::Column::Id.in_subquery(sharing_a_band(dhash)))
         .filter(photo_records::Column::Id.ne(record.id))
         .filter(photo_records::Column::Sha256.ne(record.sha256.as_str()))
         .filter(photo_records::Column::Status.eq(PhotoStatus::Stored.as_str()))
@@ -499,29 +544,17 @@ pub async fn complete(
     let near = others
         .iter()
         .filter_map(|(_, h)| *h)
-        .any(|h| ((h as u64) ^ facts.dhash).count_ones() <= NEAR_DUPLICATE_BITS);
-    let device_position = record
-        .lat
-        .zip(record.lon)
-        .map(|(lat, lon)| GeoPoint { lat, lon });
-    let decided = flags(
-        &Facts {
-            exif_position: facts.exif_position,
-            household_location,
-            device_position,
-            device_accuracy_m: record.accuracy_m,
-            mock_location: record.mock_location,
-            taken_at: Some(facts.exif_taken_at.unwrap_or(record.taken_at)),
-            visit_started_at: visit.map(|v| v.started_at),
-            received_at: Some(record.created_at),
-            near_duplicate_elsewhere: near,
-            exact_duplicate_elsewhere: exact,
-        },
-        thresholds,
-    );
-    let names: Vec<&str> = decided.iter().map(|f| f.as_str()).collect();
+        .any(|h| ((h as u64) ^ dhash).count_ones() <= NEAR_DUPLICATE_BITS);
+    Ok((exact, near))
+}
+
+/// The row of a photo whose bytes are stored: its facts, its flags, its next version.
+fn stored_row(
+    record: photo_records::Model,
+    facts: StoredFacts,
+    names: &[&str],
+) -> photo_records::ActiveModel {
     let version = record.version + 1;
-    let id = record.id;
     let mut am: photo_records::ActiveModel = record.into();
     am.size_bytes = Set(Some(facts.size_bytes));
     am.exif_lat = Set(facts.exif_position.map(|p| p.lat));
@@ -538,15 +571,22 @@ pub async fn complete(
     am.original_key = Set(Some(facts.original_key));
     am.thumb_key = Set(Some(facts.thumb_key));
     am.screen_key = Set(Some(facts.screen_key));
-    am.flags = Set(serde_json::to_string(&names).unwrap_or_else(|_| "[]".into()));
+    am.flags = Set(serde_json::to_string(names).unwrap_or_else(|_| "[]".into()));
     am.status = Set(PhotoStatus::Stored.as_str().to_owned());
     am.stored_at = Set(Some(now()));
     am.version = Set(version);
     am.updated_at = Set(now());
-    let updated = am.update(conn).await?;
-    // The hash's bands, for later photos' near-duplicate lookup. A photo finished again (a
-    // retried upload) has the same bands already.
-    let bands = hash_bands(facts.dhash)
+    am
+}
+
+/// Records the hash's bands, for later photos' near-duplicate lookup.
+async fn index_hash_bands(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    dhash: u64,
+) -> Result<(), StoreError> {
+    // A photo finished again (a retried upload) has the same bands already.
+    let bands = hash_bands(dhash)
         .into_iter()
         .enumerate()
         .map(|(band, value)| photo_hash_bands::ActiveModel {
@@ -562,16 +602,7 @@ pub async fn complete(
         ])
         .exec(conn)
         .await?;
-    audit::record(
-        conn,
-        Some(UserId(updated.user_id)),
-        "photo.store",
-        "photo",
-        id.to_string(),
-        serde_json::json!({ "flags": names, "size": facts.size_bytes }),
-    )
-    .await?;
-    Ok(updated)
+    Ok(())
 }
 
 /// A reviewer accepts or rejects a photo, with a reason; the decision is audited.

@@ -1,6 +1,7 @@
 //! A photo's bytes, `/photos/{id}/content`: resumable uploads (HEAD tells the offset, PATCH or
 //! PUT continues from it), verification against the SHA-256 the device sent, processing off the
-//! async threads, storage (objects first, database row second).
+//! async threads, storage (objects first, database row second). The staged bytes and the rules
+//! about them are `fieldcheck_media::staging`'s; this file maps them to headers and statuses.
 
 use super::Result;
 use crate::auth::Principal;
@@ -10,51 +11,18 @@ use crate::state::AppState;
 use crate::telemetry::spawn_blocking_in_span;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use fieldcheck_domain::PhotoStatus;
+use fieldcheck_media::keys::{PhotoKeys, photo_keys};
+use fieldcheck_media::staging::{ChunkStart, Staging};
 use fieldcheck_media::upload::ChunkSpec;
 use fieldcheck_media::{exif, process};
 use fieldcheck_store::entities::photo_records;
 use fieldcheck_store::photos;
 use futures_util::StreamExt;
-use std::path::PathBuf;
-use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-/// Where an unfinished upload waits: the bytes so far and the length the first chunk declared.
-struct Staging {
-    part: PathBuf,
-    len_file: PathBuf,
-}
-
-impl Staging {
-    fn of(state: &AppState, id: Uuid) -> Self {
-        let dir = state.config.data_dir.join("uploads");
-        Staging {
-            part: dir.join(format!("{id}.part")),
-            len_file: dir.join(format!("{id}.len")),
-        }
-    }
-
-    /// Bytes held so far.
-    async fn held(&self) -> u64 {
-        tokio::fs::metadata(&self.part)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0)
-    }
-
-    /// The whole length the first chunk declared.
-    async fn declared(&self) -> Option<u64> {
-        tokio::fs::read_to_string(&self.len_file)
-            .await
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-    }
-
-    /// Forgets the upload.
-    async fn discard(&self) {
-        let _ = tokio::fs::remove_file(&self.part).await;
-        let _ = tokio::fs::remove_file(&self.len_file).await;
-    }
+/// The staging files of upload `id` in this server's data directory.
+fn staging_of(state: &AppState, id: Uuid) -> Staging {
+    Staging::new(&state.config.data_dir, id)
 }
 
 fn upload_headers(res: &mut actix_web::HttpResponseBuilder, offset: u64, total: Option<u64>) {
@@ -63,10 +31,6 @@ fn upload_headers(res: &mut actix_web::HttpResponseBuilder, offset: u64, total: 
         res.insert_header(("Upload-Length", t.to_string()));
     }
     res.insert_header((header::CACHE_CONTROL, "no-store"));
-}
-
-fn io_error(e: std::io::Error) -> ApiError {
-    ApiError::internal(e)
 }
 
 /// `HEAD /photos/{id}/content`: how many bytes the server holds.
@@ -82,7 +46,7 @@ pub async fn head(
         let size = record.size_bytes.unwrap_or(0) as u64;
         upload_headers(&mut res, size, Some(size));
     } else {
-        let staging = Staging::of(&state, id);
+        let staging = staging_of(&state, id);
         upload_headers(&mut res, staging.held().await, staging.declared().await);
     }
     Ok(res.finish())
@@ -155,111 +119,34 @@ async fn upload(
         locks.entry(id).or_default().clone()
     };
     let _guard = lock.lock().await;
-    let staging = Staging::of(&state, id);
-    let (held, total) = begin_chunk(&state, &staging, &spec).await?;
-    let written = append_chunk(&staging, body, held, total, spec.chunk_len).await?;
-    let now_held = held + written;
-    if now_held < total {
+    let staging = staging_of(&state, id);
+    let start = staging.begin_chunk(spec.offset, spec.total).await?;
+    let now_held = append_chunk(&staging, body, start, spec.chunk_len).await?;
+    if now_held < start.total {
         let mut res = HttpResponse::NoContent();
-        upload_headers(&mut res, now_held, Some(total));
+        upload_headers(&mut res, now_held, Some(start.total));
         return Ok(res.finish());
     }
     finish(&state, &p, record, &staging).await
 }
 
-/// Checks a chunk against what is staged: the whole length must not change, and the chunk must
-/// start where the staged bytes end. Returns the bytes held and the whole length, which the first
-/// chunk records.
-async fn begin_chunk(state: &AppState, staging: &Staging, spec: &ChunkSpec) -> Result<(u64, u64)> {
-    tokio::fs::create_dir_all(staging.part.parent().unwrap_or(&state.config.data_dir))
-        .await
-        .map_err(io_error)?;
-    let held = staging.held().await;
-    let known = staging.declared().await;
-    let total = match (known, spec.total) {
-        (Some(k), Some(t)) if k != t => {
-            return Err(ApiError::InvalidUpload(format!(
-                "Upload-Length changed from {k} to {t}"
-            )));
-        }
-        (Some(k), _) => k,
-        (None, Some(t)) => t,
-        (None, None) => {
-            return Err(ApiError::InvalidUpload(
-                "the first chunk must give Upload-Length".into(),
-            ));
-        }
-    };
-    if spec.offset != held {
-        return Err(ApiError::OffsetMismatch { held });
-    }
-    if known.is_none() {
-        tokio::fs::write(&staging.len_file, total.to_string())
-            .await
-            .map_err(io_error)?;
-    }
-    Ok((held, total))
-}
-
-/// Appends the request body to the staged bytes, refusing anything beyond the declared length
-/// while streaming, and returns how many bytes it added. A refused chunk is discarded entirely,
-/// so the offset stays where the client believes it is.
+/// Appends the request body to the staged bytes as it streams in and returns how many bytes are
+/// held now. The staging refuses bytes beyond the declared length and removes a refused chunk.
 async fn append_chunk(
     staging: &Staging,
     mut body: web::Payload,
-    held: u64,
-    total: u64,
+    start: ChunkStart,
     chunk_len: Option<u64>,
 ) -> Result<u64> {
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&staging.part)
-        .await
-        .map_err(io_error)?;
-    let mut written = 0u64;
-    let mut failure = None;
+    let mut appender = staging.appender(start, chunk_len).await?;
     while let Some(chunk) = body.next().await {
-        let chunk = match chunk {
-            Ok(c) => c,
+        let Ok(chunk) = chunk else {
             // The connection broke: keep what arrived; the client resumes from HEAD's offset.
-            Err(_) => break,
-        };
-        if held + written + chunk.len() as u64 > total {
-            failure = Some(ApiError::InvalidUpload(format!(
-                "more bytes than the declared {total}"
-            )));
             break;
-        }
-        file.write_all(&chunk).await.map_err(io_error)?;
-        written += chunk.len() as u64;
+        };
+        appender.append(&chunk).await?;
     }
-    if failure.is_none() && chunk_len.is_some_and(|n| n != written) {
-        failure = Some(ApiError::InvalidUpload(
-            "the body does not match Content-Range".into(),
-        ));
-    }
-    if let Some(err) = failure {
-        file.set_len(held).await.map_err(io_error)?;
-        file.sync_all().await.map_err(io_error)?;
-        if held == 0 {
-            // Nothing was ever accepted: forget the declared length too.
-            staging.discard().await;
-        }
-        return Err(err);
-    }
-    // Acknowledged bytes survive a crash.
-    file.sync_all().await.map_err(io_error)?;
-    Ok(written)
-}
-
-fn object_keys(sha: &str) -> (String, String, String) {
-    let shard = &sha[..2];
-    (
-        format!("originals/{shard}/{sha}"),
-        format!("derived/{shard}/{sha}-320.jpg"),
-        format!("derived/{shard}/{sha}-1280.jpg"),
-    )
+    Ok(appender.finish().await?)
 }
 
 /// What reading a complete upload found: its EXIF facts and its derivatives.
@@ -279,9 +166,7 @@ async fn finish(
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    let bytes = tokio::fs::read(&staging.part)
-        .await
-        .map_err(ApiError::internal)?;
+    let bytes = staging.read_all().await?;
     let (bytes, outcome) = inspect(state, bytes, record.sha256.clone()).await?;
     let (info, processed) = match outcome {
         Ok(ok) => ok,
@@ -290,7 +175,11 @@ async fn finish(
             return Err(e);
         }
     };
-    let (original_key, thumb_key, screen_key) = object_keys(&record.sha256);
+    let PhotoKeys {
+        original: original_key,
+        thumb: thumb_key,
+        screen: screen_key,
+    } = photo_keys(&record.sha256);
     // Objects first: a row never points at an object that is not there. Content-addressed keys
     // make storing the same photo twice a no-op.
     for (key, data) in [
