@@ -178,6 +178,18 @@ async fn pull_follows_scope_and_changes(backend: Backend) {
     assert!(!theirs.is_empty());
 }
 
+/// The conflict the office lists for a device's mutation.
+async fn recorded_conflict(app: &TestApp, office: &str, mutation_id: &str) -> Value {
+    let list = app.get("/sync/conflicts", office).await;
+    list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["mutation_id"] == mutation_id)
+        .expect("conflict recorded")
+        .clone()
+}
+
 fn mutation(entity: &str, op: &str, record: &str, base: Option<i64>, fields: Value) -> Value {
     let mut m = json!({
         "mutation_id": uuid::Uuid::now_v7(),
@@ -314,14 +326,7 @@ async fn push_is_exactly_once_and_merges(backend: Backend) {
         app.get(&format!("/households/{hid}"), &office).await.body["phone"],
         "13511111111"
     );
-    let list = app.get("/sync/conflicts", &office).await;
-    let conflict = list.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["mutation_id"] == clash_id.as_str())
-        .expect("conflict recorded")
-        .clone();
+    let conflict = recorded_conflict(&app, &office, &clash_id).await;
     assert_eq!(conflict["field"], "phone");
     app.get("/sync/conflicts", &token)
         .await
@@ -382,14 +387,7 @@ async fn push_is_exactly_once_and_merges(backend: Backend) {
     assert_eq!(c.body["results"][0]["status"], "conflict", "{}", c.text);
     let conflicted = c.body["results"][0]["record"]["version"].as_i64().unwrap();
     let cursor = pull_all(&app, &token, Some(cursor), &mut before, 500).await;
-    let list = app.get("/sync/conflicts", &office).await;
-    let conflict = list.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["mutation_id"] == clash_id.as_str())
-        .expect("conflict recorded")
-        .clone();
+    let conflict = recorded_conflict(&app, &office, &clash_id).await;
     let res = app
         .post(
             &format!(

@@ -18,7 +18,8 @@ use fieldcheck_domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, sea_query::Expr,
+    QueryOrder, QuerySelect, QueryTrait, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -1469,33 +1470,36 @@ async fn mark_settled(
     entity: &str,
     id: Uuid,
 ) -> Result<(), StoreError> {
-    let bump = |v: i64| Expr::value(v + 1);
-    match entity {
+    // One UPDATE, the version moved by the database: no read first.
+    let updated = match entity {
         "household" => {
-            let h = households::Entity::find_by_id(id)
-                .one(conn)
-                .await?
-                .ok_or(StoreError::NotFound)?;
             households::Entity::update_many()
-                .col_expr(households::Column::Version, bump(h.version))
+                .col_expr(
+                    households::Column::Version,
+                    Expr::col(households::Column::Version).add(1),
+                )
                 .col_expr(households::Column::UpdatedAt, Expr::value(now()))
                 .filter(households::Column::Id.eq(id))
                 .exec(conn)
-                .await?;
+                .await?
+                .rows_affected
         }
         "measure" => {
-            let m = measures::Entity::find_by_id(id)
-                .one(conn)
-                .await?
-                .ok_or(StoreError::NotFound)?;
             measures::Entity::update_many()
-                .col_expr(measures::Column::Version, bump(m.version))
+                .col_expr(
+                    measures::Column::Version,
+                    Expr::col(measures::Column::Version).add(1),
+                )
                 .col_expr(measures::Column::UpdatedAt, Expr::value(now()))
                 .filter(measures::Column::Id.eq(id))
                 .exec(conn)
-                .await?;
+                .await?
+                .rows_affected
         }
-        _ => {}
+        _ => return Ok(()),
+    };
+    if updated == 0 {
+        return Err(StoreError::NotFound);
     }
     Ok(())
 }
