@@ -1,13 +1,13 @@
 //! The office's pages, served by the same binary under `/ui`: sign-in with a session cookie,
 //! the evidence gallery and photo review, the map, household pages, cycles with progress and
-//! score sheets, and downloads (results, streamed evidence packages). Server-rendered HTML with
+//! score sheets, downloads (results, streamed evidence packages), and one folder per section of
+//! the year's work under `pages/`. Server-rendered HTML with
 //! a little JavaScript (keyboard shortcuts) and no resource from the internet; every page is sent
 //! with a strict Content-Security-Policy, every form carries a CSRF token.
 #![forbid(unsafe_code)]
 
 pub mod i18n;
-mod map;
-mod package;
+mod layout;
 mod pages;
 mod session;
 
@@ -91,7 +91,7 @@ impl ResponseError for WebError {
                 return HttpResponse::SeeOther()
                     .insert_header((
                         header::LOCATION,
-                        format!("/ui/login?next={}", pages::encode(next)),
+                        format!("/ui/login?next={}", layout::encode(next)),
                     ))
                     .finish();
             }
@@ -106,7 +106,7 @@ impl ResponseError for WebError {
         };
         HttpResponse::build(self.status_code())
             .content_type("text/html; charset=utf-8")
-            .body(pages::error_page(&message).into_string())
+            .body(layout::error_page(&message).into_string())
     }
 }
 
@@ -136,32 +136,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/ui")
             .wrap(middleware::from_fn(security_headers))
-            .route("", web::get().to(pages::home))
-            .route("/", web::get().to(pages::home))
+            .route("", web::get().to(layout::home))
+            .route("/", web::get().to(layout::home))
             .route("/login", web::get().to(session::login_form))
             .route("/login", web::post().to(session::login))
             .route("/logout", web::post().to(session::logout))
-            .route("/static/app.css", web::get().to(pages::css))
-            .route("/static/app.js", web::get().to(pages::js))
-            .route("/gallery", web::get().to(pages::gallery))
-            .route("/photos/{id}", web::get().to(pages::photo))
-            .route("/photos/{id}/review", web::post().to(pages::review))
-            .route("/photos/{id}/thumb", web::get().to(pages::thumb))
-            .route("/photos/{id}/screen", web::get().to(pages::screen))
-            .route("/households/{id}", web::get().to(pages::household))
-            .route("/map", web::get().to(map::page))
-            .route("/cycles", web::get().to(pages::cycles))
-            .route("/cycles/{id}", web::get().to(pages::cycle))
-            .route("/cycles/{id}/sheet", web::get().to(pages::sheet))
+            .route("/static/app.css", web::get().to(layout::css))
+            .route("/static/app.js", web::get().to(layout::js))
+            .route("/gallery", web::get().to(pages::gallery::gallery))
+            .route("/photos/{id}", web::get().to(pages::photo::photo))
+            .route("/photos/{id}/review", web::post().to(pages::photo::review))
+            .route("/photos/{id}/thumb", web::get().to(pages::photo::thumb))
+            .route("/photos/{id}/screen", web::get().to(pages::photo::screen))
+            .route(
+                "/households/{id}",
+                web::get().to(pages::household::household),
+            )
+            .route("/map", web::get().to(pages::map::page))
+            .route("/cycles", web::get().to(pages::cycles::cycles))
+            .route("/cycles/{id}", web::get().to(pages::cycles::cycle))
+            .route("/cycles/{id}/sheet", web::get().to(pages::sheet::sheet))
             .route(
                 "/cycles/{id}/results.xlsx",
-                web::get().to(pages::results_xlsx),
+                web::get().to(pages::results::results_xlsx),
             )
             .route(
                 "/cycles/{id}/results.csv",
-                web::get().to(pages::results_csv),
+                web::get().to(pages::results::results_csv),
             )
-            .route("/evidence.zip", web::get().to(package::download))
+            .route("/evidence.zip", web::get().to(pages::package::download))
+            .configure(pages::registry::routes)
+            .configure(pages::people::routes)
+            .configure(pages::year::routes)
+            .configure(pages::fieldwork::routes)
+            .configure(pages::questionnaires::routes)
+            .configure(pages::scoring::routes)
+            .configure(pages::queues::routes)
+            .configure(pages::data::routes)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(WebError::NotFound)
             })),

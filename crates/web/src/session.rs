@@ -3,7 +3,7 @@
 //! changing a password ends their browser sessions too. Forms carry a CSRF token derived from
 //! the session with a server key; the sign-in form uses a double-submit cookie.
 
-use crate::{WebError, i18n::ZH_CN as T, pages};
+use crate::{WebError, i18n::ZH_CN as T, layout};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
 use fieldcheck_api::auth::{Principal, token_hash};
@@ -59,6 +59,10 @@ fn secure(state: &AppState, req: &HttpRequest) -> bool {
         || req.connection_info().scheme() == "https"
 }
 
+/// Who may sign in to the pages at all: reviewers and the office, and commissioned evaluators
+/// (who see only the scoring of their assessees).
+const OFFICE_ACTIONS: [Action; 2] = [Action::ReviewEvidence, Action::Score];
+
 /// A signed-in office user on the pages.
 pub struct Reviewer {
     /// As the API's handlers see a caller (same scope rules).
@@ -70,6 +74,15 @@ pub struct Reviewer {
 }
 
 impl Reviewer {
+    /// Refuses the page unless the caller's role may do `action` (the API's matrix, not a copy).
+    pub fn require(&self, action: Action) -> Result<(), WebError> {
+        if self.principal.role.may(action) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
         if same(token, &self.csrf) {
@@ -103,7 +116,8 @@ impl FromRequest for Reviewer {
                 .await?
                 .filter(|a| !a.row.disabled)
                 .ok_or_else(|| WebError::SignIn(here.clone()))?;
-            if !account.role.may(Action::ReviewEvidence) {
+            // The pages are the office's and its evaluators'; each page asks for its own action.
+            if !OFFICE_ACTIONS.iter().any(|a| account.role.may(*a)) {
                 return Err(WebError::Forbidden);
             }
             tracing::Span::current().record("user_id", tracing::field::display(user));
@@ -136,12 +150,12 @@ fn safe_next(next: Option<&str>) -> String {
         {
             n.to_owned()
         }
-        _ => "/ui/gallery".to_owned(),
+        _ => "/ui/".to_owned(),
     }
 }
 
 fn login_page(next: &str, token: &str, message: Option<&str>) -> maud::Markup {
-    pages::bare(
+    layout::bare(
         T.sign_in,
         html! {
             main.login {

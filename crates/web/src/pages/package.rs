@@ -3,7 +3,7 @@
 //! is in memory; ZIP64 records are written when the archive passes 4 GiB or 65,535 entries. The
 //! whole package never sits in memory or on disk.
 
-use crate::pages::GalleryQuery;
+use crate::pages::gallery::GalleryQuery;
 use crate::{Reviewer, WebError};
 use actix_web::{HttpResponse, http::header, web};
 use bytes::Bytes;
@@ -178,6 +178,7 @@ pub(crate) async fn download(
     who: Reviewer,
     q: web::Query<PackageQuery>,
 ) -> Result<HttpResponse, WebError> {
+    who.require(Action::ReviewEvidence)?;
     let p = who.principal.clone();
     let mut filter = q.gallery.filter(&state).await?;
     let day = |s: &Option<String>, end: bool| -> Result<Option<DateTime<Utc>>, WebError> {

@@ -47,6 +47,7 @@ pub(crate) async fn page(
     who: Reviewer,
     q: web::Query<MapQuery>,
 ) -> Result<HttpResponse, WebError> {
+    who.require(Action::ReviewEvidence)?;
     let p = &who.principal;
     let db = &state.store.db;
     let gcj = state.config.web.tile_datum.eq_ignore_ascii_case("gcj02");
@@ -215,5 +216,5 @@ pub(crate) async fn page(
         }
         @if let Some(a) = &state.config.web.tile_attribution { p.muted { (a) } }
     };
-    Ok(crate::pages::layout(&who, T.map, body))
+    Ok(crate::layout::layout(&who, T.map, body))
 }

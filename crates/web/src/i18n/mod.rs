@@ -1,4 +1,16 @@
 //! Every text of the pages, in one place, so another language is one more value of [`Texts`].
+//! The texts shared by every page are here; each section of the office's work keeps its own in
+//! a file beside this one (a struct and its zh-CN value), so sections grow without touching each
+//! other.
+
+pub mod data;
+pub mod fieldwork;
+pub mod people;
+pub mod questionnaires;
+pub mod queues;
+pub mod registry;
+pub mod scoring;
+pub mod year;
 
 use fieldcheck_domain::evidence::PhotoFlag;
 
@@ -14,6 +26,18 @@ pub struct Texts {
     pub nav_map: &'static str,
     /// Navigation: cycles and score sheets.
     pub nav_cycles: &'static str,
+    /// Navigation: registry import.
+    pub nav_import: &'static str,
+    /// Navigation: samples, assignments and progress.
+    pub nav_fieldwork: &'static str,
+    /// Navigation: questionnaires.
+    pub nav_questionnaires: &'static str,
+    /// Navigation: review queues.
+    pub nav_queues: &'static str,
+    /// Navigation: users, units and persons.
+    pub nav_people: &'static str,
+    /// Navigation: audit log.
+    pub nav_audit: &'static str,
     /// Sign out.
     pub sign_out: &'static str,
     /// Sign-in page title.
@@ -199,6 +223,12 @@ pub static ZH_CN: Texts = Texts {
     nav_gallery: "证据照片",
     nav_map: "地图",
     nav_cycles: "考核与评分",
+    nav_import: "登记导入",
+    nav_fieldwork: "抽样与分派",
+    nav_questionnaires: "问卷",
+    nav_queues: "复核队列",
+    nav_people: "人员",
+    nav_audit: "审计日志",
     sign_out: "退出",
     sign_in: "登录",
     username: "用户名",
