@@ -18,6 +18,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
 import assert from "node:assert/strict";
+import { axeRecorder } from "./axe.mjs";
 
 // The phone's address for the server: https with a name that is not loopback, as in the field,
 // so the secure context (service worker, camera, position) comes from TLS alone.
@@ -34,7 +35,6 @@ const longitude = Number(process.env.LON);
 const photos = process.env.PHOTOS.split("\n").filter(Boolean);
 const photoResumed = process.env.PHOTO_RESUMED;
 mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Signs in to the API as a demo user (the office's side of a scenario). */
@@ -85,21 +85,9 @@ try {
   page.on("pageerror", (e) => problems.push(String(e)));
   page.on("console", (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
 
-  // Accessibility: axe-core (from npm) on each main screen; serious or critical violations fail.
-  // It is evaluated through the DevTools protocol, which the page's CSP does not govern, so the
-  // app runs under its real policy.
-  const axeFailures = [];
-  const axeChecked = [];
-  const axeCheck = async (name) => {
-    if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.evaluate(axeSource);
-    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    for (const v of bad)
-      axeFailures.push(`${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 4).join(", ")}`);
-    // A run that checked nothing would pass too: each screen must have passed some rules.
-    assert.ok(result.passes.length > 10, `axe-core checked ${name}: ${result.passes.length} rules passed`);
-    axeChecked.push(`${name} (${result.passes.length} rules passed)`);
-  };
+  // Accessibility on each main screen (tests/browser/axe.mjs).
+  const axe = axeRecorder();
+  const axeCheck = (name) => axe.check(page, name);
 
   // --- Online: open /app (redirected into the worker's scope), sign in, pull.
   const first = await page.goto(`${base}/app`);
@@ -480,8 +468,7 @@ try {
   assert.equal(await page.innerText("#device-id"), device);
   await page.screenshot({ path: `${shots}/app-me.png`, fullPage: true });
   await axeCheck("me");
-  assert.deepEqual(axeFailures, [], "no serious or critical accessibility violations");
-  console.log(`axe-core: no serious or critical violations on ${axeChecked.join(", ")}`);
+  axe.assertClean();
 
   assert.deepEqual(problems, [], "no script errors and no Content-Security-Policy violations");
   assert.deepEqual(foreignRequests, [], "no request leaves this server");

@@ -6,6 +6,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync, writeFileSync } from "node:fs";
 import assert from "node:assert/strict";
+import { axeRecorder } from "./axe.mjs";
 
 const base = process.env.BASE_URL;
 const shots = process.env.SHOTS;
@@ -18,6 +19,8 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu"],
 });
 const cspViolations = [];
+// Accessibility of every page the script visits (tests/browser/axe.mjs).
+const axe = axeRecorder();
 
 async function signIn(context, username) {
   const page = await context.newPage();
@@ -26,6 +29,7 @@ async function signIn(context, username) {
   });
   await page.goto(`${base}/ui/gallery`);
   assert.match(page.url(), /\/ui\/login\?next=/, "an anonymous visitor is sent to sign in");
+  await axe.check(page, "login");
   await page.fill("input[name=username]", username);
   await page.fill("input[name=password]", "fieldcheck-demo");
   await Promise.all([page.waitForURL(/\/ui\/gallery/), page.click("button[type=submit]")]);
@@ -40,6 +44,7 @@ try {
   const session = cookies.find((c) => c.name === "fc_session");
   assert.ok(session && session.httpOnly && session.sameSite === "Strict", "session cookie is HttpOnly, SameSite=Strict");
   await page.screenshot({ path: `${shots}/gallery.png`, fullPage: true });
+  await axe.check(page, "gallery");
   // Counts per filter: the four seeded photos are all in Longhua.
   assert.match(await page.locator("select[name=district] option[value='460106']").innerText(), /\(4\)/);
   assert.match(await page.locator("select[name=district] option[value='460108']").innerText(), /\(0\)/);
@@ -53,12 +58,14 @@ try {
     assert.match(await cards.nth(i).innerText(), /无GPS/, "every photo shown carries the flag");
   }
   await page.screenshot({ path: `${shots}/gallery-no-gps.png`, fullPage: true });
+  await axe.check(page, "gallery-no-gps");
 
   await Promise.all([page.waitForURL(/\/ui\/photos\//), cards.first().locator("a").first().click()]);
   const photoId = new URL(page.url()).pathname.split("/")[3];
   assert.equal(await page.getAttribute("#review-status", "data-status"), "pending");
   await page.waitForFunction(() => document.querySelector("img.screen")?.naturalWidth > 0);
   await page.screenshot({ path: `${shots}/photo.png`, fullPage: true });
+  await axe.check(page, "photo");
 
   // Rejecting without a reason is stopped in the page.
   await page.click("#reject");
@@ -71,6 +78,7 @@ try {
   assert.equal(await page.getAttribute("#review-status", "data-status"), "rejected");
   assert.match(await page.innerText("#review-status"), /已退回 — 照片无定位信息/);
   await page.screenshot({ path: `${shots}/photo-rejected.png`, fullPage: true });
+  await axe.check(page, "photo-rejected");
 
   // The decision is in the audit log, as the admin sees it through the API.
   const login = await fetch(`${base}/auth/login`, {
@@ -100,6 +108,7 @@ try {
   assert.ok(points > 10, `map points: ${points}`);
   assert.equal(await page.locator("svg#map image").count(), 0, "no tiles");
   await page.screenshot({ path: `${shots}/map.png`, fullPage: true });
+  await axe.check(page, "map");
 
   // Household page and the cycle's progress page.
   await page.goto(`${base}/ui/households/${own}`);
@@ -107,10 +116,12 @@ try {
   const ids = await page.locator("td.mono").allInnerTexts();
   assert.ok(ids.some((t) => /^\d{6}\*{8}\d{3}[\dX]$/.test(t)), `ID numbers masked: ${ids}`);
   await page.screenshot({ path: `${shots}/household.png`, fullPage: true });
+  await axe.check(page, "household");
   await page.goto(`${base}/ui/cycles`);
   await Promise.all([page.waitForURL(/\/ui\/cycles\/.+/), page.locator("main table a").first().click()]);
   assert.ok((await page.locator("#progress tbody tr").count()) > 1, "progress per village");
   await page.screenshot({ path: `${shots}/cycle.png`, fullPage: true });
+  await axe.check(page, "cycle");
 
   // Downloads: the results workbook, and the evidence package of the district (saved for the
   // Rust side to open with an independent ZIP reader).
@@ -136,6 +147,7 @@ try {
   const allowed = await dpage.goto(`${base}/ui/households/${own}`);
   assert.equal(allowed.status(), 200);
   await dpage.screenshot({ path: `${shots}/district-household.png`, fullPage: true });
+  await axe.check(dpage, "district-household");
 
   // --- A forged form (no CSRF token) changes nothing.
   const forged = await dpage.request.post(`${base}/ui/photos/${photoId}/review`, {
@@ -158,6 +170,7 @@ try {
   assert.match(spage.url(), /\/ui\/login/, "a refresh token does not open the pages");
 
   assert.deepEqual(cspViolations, [], "no Content-Security-Policy violations");
+  axe.assertClean();
   console.log("office pages: all checks passed");
 } catch (e) {
   console.error(e);

@@ -202,10 +202,11 @@ pub(crate) async fn page(
         }
         p { (T.map_legend) "　" (T.households) " " span #household-count { (households_n) } "　" (T.photos) " " span #photo-count { (photos_n) } }
         @if tiles.is_empty() { p.muted { (T.no_tiles) } }
-        svg.map #map xmlns="http://www.w3.org/2000/svg" viewBox=(format!("{vx:.1} {vy:.1} {vw:.1} {vh:.1}")) role="img" aria-label=(T.map) {
+        svg.map #map xmlns="http://www.w3.org/2000/svg" viewBox=(format!("{vx:.1} {vy:.1} {vw:.1} {vh:.1}")) role="group" aria-label=(T.map) {
             @for (x, y, href) in &tiles {
                 image href=(href) x=(format!("{x:.0}")) y=(format!("{y:.0}")) width="256" height="256" {}
             }
+            // A group, not an image: its points are links a keyboard reaches one by one.
             @for pt in &points {
                 a href=(pt.href) {
                     circle class=(pt.class) cx=(format!("{:.2}", pt.x * scale)) cy=(format!("{:.2}", pt.y * scale)) r=(format!("{r:.2}")) {
