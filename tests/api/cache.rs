@@ -1,7 +1,9 @@
 //! The in-process read cache behind `GET /households/{id}` and every request's account: a write
-//! through this server is seen at once, a write by another process (the CLI, a second server) is
-//! not seen while the entry lives (and an update based on it is refused), a time-to-live of zero
-//! turns the cache off, and the caller's scope is checked on every cached read.
+//! through this server is seen at once, a write made straight in the database (not through a
+//! fieldcheck store, so not announced: see `crates/store/tests/peers.rs` for writes of other
+//! servers) is not seen while the entry lives (and an update based on it is refused), a
+//! time-to-live of zero turns the cache off, and the caller's scope is checked on every cached
+//! read.
 //!
 //! When a cached entry expires, and so when another process's write becomes visible, is tested
 //! against a clock moved by hand in `fieldcheck_store::cache`'s unit tests: here the time-to-live
@@ -25,8 +27,8 @@ on_both_backends!(
 /// Longer than any test runs: an entry this test caches cannot expire while it runs.
 const LONG_TTL_MS: u64 = 600_000;
 
-/// Sets a household's address as another process would: straight in the database, so this
-/// server's cache does not learn of it. With `new_version`, the record's version moves on too.
+/// Sets a household's address straight in the database, unannounced (as an SQLite CLI beside the
+/// server, or a hand-made SQL fix), so this server's cache does not learn of it. With `new_version`, the record's version moves on too.
 async fn write_as_another_process(app: &TestApp, id: &str, address: &str, new_version: bool) {
     let other = fieldcheck_store::sea_orm::Database::connect(app.state.config.database_url())
         .await
@@ -85,8 +87,7 @@ async fn cached_households_follow_writes_and_scope(backend: Backend) {
     assert_eq!(after.body["address"], "海口市缓存测试路1号");
     assert_ne!(after.etag(), first.etag());
 
-    // A write by another process, as the CLI beside a running server would make it, is not seen
-    // while the entry lives: this process cannot know of it.
+    // A write this process is not told of is not seen while the entry lives.
     write_as_another_process(&app, &id, "海口市另一进程路2号", false).await;
     let cached = app.get(&path, &admin).await;
     assert_eq!(cached.body["address"], "海口市缓存测试路1号");

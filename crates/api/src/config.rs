@@ -73,7 +73,8 @@ pub struct Config {
 }
 
 /// The in-process read cache (see `fieldcheck_store::cache`): writes made by this server are seen
-/// at once; writes made by another process (the CLI, a second server) within `ttl_ms`.
+/// at once; on PostgreSQL, those of other servers and the CLI as soon as their `NOTIFY` arrives
+/// (`fieldcheck_store::peers`); on SQLite, the CLI's within `ttl_ms`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheConfig {

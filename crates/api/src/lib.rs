@@ -109,6 +109,8 @@ pub async fn build_with(
 ) -> Result<Application, StartError> {
     let secrets = state::resolve_secrets(&config)?;
     let store = state::open_store(&config, &secrets).await?;
+    // Another server on the same PostgreSQL may change what this one caches.
+    store.follow_peers();
     let blobs = open_blobs(&config)?;
     let port = listener.local_addr()?.port();
     let state = web::Data::new(AppState::new(config, &secrets, store, blobs));

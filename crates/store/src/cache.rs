@@ -8,10 +8,15 @@
 //!   under is still current. A reader takes its [`Ticket`] *before* it reads the database, and
 //!   [`ReadCache::put`] drops the value if a write committed in between. So this process always
 //!   reads its own writes: a disabled account is refused on the very next request.
-//! - Writes made elsewhere (the `fieldcheck` CLI beside a running server, a second server on the
-//!   same PostgreSQL) cannot move this process's counter; entries also expire after a short
-//!   time-to-live (`[cache] ttl_ms`, default 2 s), which bounds how long those stay unseen (two
-//!   time-to-lives at worst, see [`ReadCache::get`]).
+//! - On PostgreSQL, writes made elsewhere (another server on the same database, the CLI) move
+//!   this process's counter too: every write transaction announces itself with `NOTIFY`, and a
+//!   server listens ([`crate::peers`]); while it is not listening its caches serve nothing. The
+//!   delay is the notification's (measured by the store's `peers` test, milliseconds on one
+//!   host).
+//! - On SQLite, the CLI writing beside a running server cannot move the server's counter; entries
+//!   expire after a short time-to-live (`[cache] ttl_ms`, default 2 s), which bounds how long its
+//!   writes stay unseen (two time-to-lives at worst, see [`ReadCache::get`]). On PostgreSQL the
+//!   time-to-live is only a safety net.
 //!   Updates are unaffected: `If-Match` is always checked against the database.
 //! - A `ttl_ms` of 0 turns the cache off.
 //!
@@ -23,7 +28,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -49,6 +54,9 @@ pub struct Freshness {
     generation: AtomicU64,
     ttl: Duration,
     clock: Arc<dyn Clock>,
+    /// False while this server should hear other servers' writes but does not (see
+    /// [`crate::peers`]): the caches then serve and keep nothing.
+    hearing_peers: AtomicBool,
 }
 
 impl Freshness {
@@ -64,6 +72,7 @@ impl Freshness {
             generation: AtomicU64::new(0),
             ttl,
             clock,
+            hearing_peers: AtomicBool::new(true),
         })
     }
 
@@ -72,9 +81,25 @@ impl Freshness {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Whether caching is on.
+    /// Whether caching is on: a time-to-live is set, and the writes of other servers on the
+    /// same database are being heard (or there is nothing to hear).
     pub fn enabled(&self) -> bool {
-        !self.ttl.is_zero()
+        !self.ttl.is_zero() && self.hearing_peers.load(Ordering::Acquire)
+    }
+
+    /// Whether other servers' writes reach this one (always, unless it follows peers and its
+    /// listening connection is down).
+    pub fn hearing_peers(&self) -> bool {
+        self.hearing_peers.load(Ordering::Acquire)
+    }
+
+    /// Records whether other servers' writes are being heard. Hearing them again moves the
+    /// generation on: whatever they wrote meanwhile went unheard.
+    pub fn set_hearing_peers(&self, hearing: bool) {
+        if hearing {
+            self.bump();
+        }
+        self.hearing_peers.store(hearing, Ordering::Release);
     }
 
     /// Taken before reading the database; see [`ReadCache::put`].
@@ -355,5 +380,19 @@ mod tests {
         );
         assert_eq!(c.get(&4), Some("fresh"));
         assert_eq!(c.entries.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn serves_and_keeps_nothing_while_peers_are_not_heard() {
+        let (c, _) = cache(TTL, 10);
+        c.put(1, "before", c.ticket());
+        c.freshness.set_hearing_peers(false);
+        assert_eq!(c.get(&1), None, "nothing served while deaf to peers");
+        c.put(2, "meanwhile", c.ticket());
+        c.freshness.set_hearing_peers(true);
+        assert_eq!(c.get(&1), None, "hearing again ends what was cached before");
+        assert_eq!(c.get(&2), None, "nothing was kept while deaf");
+        c.put(3, "after", c.ticket());
+        assert_eq!(c.get(&3), Some("after"));
     }
 }

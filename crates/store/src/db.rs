@@ -40,6 +40,8 @@ pub struct Store {
     pub freshness: Arc<Freshness>,
     accounts: Arc<ReadCache<UserId, Arc<Account>>>,
     households: Arc<ReadCache<HouseholdId, Arc<HouseholdDetail>>>,
+    /// This process among the servers on one PostgreSQL (see [`crate::peers`]).
+    node: Arc<str>,
 }
 
 /// The PostgreSQL advisory lock that migrations run under ("fcmigrat" in ASCII).
@@ -59,6 +61,8 @@ pub struct WriteTxn {
     txn: Option<DatabaseTransaction>,
     gate: Option<OwnedMutexGuard<()>>,
     freshness: Arc<Freshness>,
+    /// On PostgreSQL, the `NOTIFY` that tells other servers this write committed.
+    announcement: Option<String>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -101,6 +105,9 @@ impl WriteTxn {
             .txn
             .take()
             .unwrap_or_else(|| unreachable!("only commit and drop take the transaction"));
+        if let Some(notify) = &self.announcement {
+            txn.execute_unprepared(notify).await?;
+        }
         // The gate stays closed until the commit is done (`self` still holds it).
         txn.commit().await?;
         // After the commit, never before: a read that starts in between must not be cached as
@@ -156,7 +163,21 @@ impl Store {
             accounts: Arc::new(ReadCache::new(freshness.clone(), DEFAULT_CACHE_ENTRIES)),
             households: Arc::new(ReadCache::new(freshness.clone(), DEFAULT_CACHE_ENTRIES)),
             freshness,
+            node: crate::peers::new_node_id().into(),
         })
+    }
+
+    /// Hears the writes other servers (and the CLI) commit to the same PostgreSQL and ends this
+    /// server's cached reads for each, until the store is dropped (see [`crate::peers`]).
+    /// Nothing to do on SQLite, whose file one server serves. Call it after [`Store::with_cache`].
+    pub fn follow_peers(&self) {
+        if self.backend == Backend::Postgres {
+            crate::peers::follow(
+                self.db.get_postgres_connection_pool().clone(),
+                self.node.to_string(),
+                &self.freshness,
+            );
+        }
     }
 
     /// Sets how long cached reads live (zero: no caching) and how many each cache holds.
@@ -249,6 +270,8 @@ impl Store {
             txn: Some(txn),
             gate,
             freshness: self.freshness.clone(),
+            announcement: (self.backend == Backend::Postgres)
+                .then(|| crate::peers::announcement(&self.node)),
         })
     }
 

@@ -15,6 +15,7 @@ pub mod import;
 pub mod orgs;
 pub mod page;
 pub mod password;
+pub mod peers;
 pub mod photos;
 pub mod pii;
 pub mod places;
