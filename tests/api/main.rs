@@ -17,5 +17,6 @@ mod media;
 mod privacy;
 mod resources;
 mod schema_check;
+mod slow_clients;
 mod sync;
 mod tls;

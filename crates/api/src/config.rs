@@ -297,6 +297,14 @@ pub struct Limits {
     pub json_body_bytes: usize,
     /// Largest upload.
     pub upload_bytes: usize,
+    /// How long a connection may take to send a request's head (line and headers), in seconds;
+    /// then it is answered 408 and closed.
+    pub request_head_secs: u64,
+    /// How long a body may send nothing before the request ends, in seconds: a JSON body is
+    /// answered `408 request-timeout`, an upload chunk keeps what arrived (resume from `HEAD`).
+    pub body_idle_secs: u64,
+    /// How long an idle keep-alive connection stays open, in seconds.
+    pub keep_alive_secs: u64,
 }
 
 /// Logging.
@@ -364,6 +372,9 @@ impl Default for Limits {
         Limits {
             json_body_bytes: 1024 * 1024,
             upload_bytes: 25 * 1024 * 1024,
+            request_head_secs: 10,
+            body_idle_secs: 30,
+            keep_alive_secs: 15,
         }
     }
 }

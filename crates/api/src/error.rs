@@ -141,6 +141,8 @@ problem_codes! {
         REQUEST_HEADER_FIELDS_TOO_LARGE,
         "Too many header fields"
     ),
+    /// The request's body stopped arriving.
+    RequestTimeout => ("request-timeout", REQUEST_TIMEOUT, "The body stopped arriving"),
     /// A dependency is unavailable.
     Unavailable => ("unavailable", SERVICE_UNAVAILABLE, "Service unavailable"),
     /// An unexpected failure; details go to the log only.
@@ -240,6 +242,9 @@ pub enum ApiError {
     /// The request carries more header fields than the server reads.
     #[error("more than {0} header fields")]
     HeadersTooLarge(usize),
+    /// No byte of the body arrived for this many seconds.
+    #[error("no byte of the body arrived for {0} s")]
+    RequestTimeout(u64),
     /// A query parameter is invalid.
     #[error("invalid query: {0}")]
     InvalidQuery(String),
@@ -306,6 +311,7 @@ impl ApiError {
             ApiError::ImageTooLarge { .. } => P::ImageTooLarge,
             ApiError::UriTooLong(_) => P::UriTooLong,
             ApiError::HeadersTooLarge(_) => P::HeadersTooLarge,
+            ApiError::RequestTimeout(_) => P::RequestTimeout,
             ApiError::InvalidQuery(_) => P::InvalidQuery,
             ApiError::InvalidCursor => P::InvalidCursor,
             ApiError::PreconditionRequired => P::IfMatchRequired,

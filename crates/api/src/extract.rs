@@ -88,7 +88,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+                let chunk = chunk.map_err(|e| match crate::timeouts::idle_seconds(&e) {
+                    Some(secs) => ApiError::RequestTimeout(secs),
+                    None => ApiError::MalformedJson(e.to_string()),
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge(limit));
                 }

@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod timeouts;
 pub mod tls;
 
 use actix_web::{
@@ -233,6 +234,7 @@ pub fn serve(
         None => None,
     };
     let json_limit = extract::JsonLimit(state.config.limits.json_body_bytes);
+    let limits = state.config.limits.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -248,10 +250,16 @@ pub fn serve(
                 Err::<HttpResponse, _>(ApiError::NotFound)
             }))
             .wrap(ErrorHandlers::new().default_handler(problem_for_status))
+            .wrap(middleware::from_fn(timeouts::body_idle_timeout))
             .wrap(middleware::from_fn(request_head_limits))
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(telemetry::request_context))
     })
+    // Slow clients (see `timeouts`): a head that takes too long is answered 408 and closed; an
+    // idle keep-alive connection is closed; a client that does not read the close is dropped.
+    .client_request_timeout(std::time::Duration::from_secs(limits.request_head_secs))
+    .keep_alive(std::time::Duration::from_secs(limits.keep_alive_secs))
+    .client_disconnect_timeout(std::time::Duration::from_secs(1))
     .shutdown_timeout(30);
     let server = match tls {
         Some(config) => server.listen_rustls_0_23(listener, config)?,
