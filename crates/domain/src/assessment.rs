@@ -538,18 +538,6 @@ impl Missing {
     pub fn blocks(&self) -> bool {
         matches!(self, Missing::NotAggregated)
     }
-
-    /// The stable code of a refusal for what blocks (the API's problem code).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Missing::SelfReports { .. } => "self-reports-missing",
-            Missing::ReturnedReports { .. } => "self-reports-returned",
-            Missing::Scores { .. } => "scores-missing",
-            Missing::Results { .. } => "results-missing",
-            Missing::NotAggregated => "not-aggregated",
-            Missing::Decisions { .. } => "decisions-pending",
-        }
-    }
 }
 
 /// What moving forward into `to` needs, and which of it is missing. Going back needs only a
@@ -698,7 +686,6 @@ mod tests {
         let needs = step_needs(CycleStep::Publication, &counts);
         assert_eq!(needs, vec![Missing::NotAggregated]);
         assert!(needs[0].blocks());
-        assert_eq!(needs[0].code(), "not-aggregated");
         // Into review, the same absence is shown but does not block.
         let review = step_needs(CycleStep::Review, &counts);
         assert_eq!(review, vec![Missing::Results { without: 1 }]);

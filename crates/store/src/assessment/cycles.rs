@@ -242,13 +242,15 @@ pub async fn transition(
             .into_iter()
             .find(assessment::Missing::blocks)
         {
-            return Err(StoreError::Refused {
-                code: m.code(),
-                detail: match m {
-                    assessment::Missing::NotAggregated => {
-                        "aggregate the cycle's results before approving them".into()
-                    }
-                    other => format!("{other:?}"),
+            // Only approval without results blocks today; a new blocking need gets its own code.
+            return Err(match m {
+                assessment::Missing::NotAggregated => StoreError::Refused {
+                    code: "not-aggregated",
+                    detail: "aggregate the cycle's results before approving them".into(),
+                },
+                other => StoreError::Refused {
+                    code: "wrong-step",
+                    detail: format!("the next step needs: {other:?}"),
                 },
             });
         }
