@@ -602,3 +602,43 @@ async fn approval_needs_results(backend: Backend) {
 }
 
 on_both_backends!(approval_needs_results);
+
+/// The same year walked in Chromium (`tests/browser/office-year.mjs`), screenshots of every page
+/// in the test output folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_year_in_a_real_browser() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let office = app.login("office").await;
+    let admin = app.login("admin").await;
+    let cid = app.get("/cycles", &office).await.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post("/users", Some(&admin), json!({ "username": "eval-browser", "display_name": "第三方评估员甲", "password": "fieldcheck-demo", "role": "evaluator", "unit_id": null }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let assessee = app.login("assessee-longhua").await;
+    let r = app
+        .post(&format!("/cycles/{cid}/self-reports"), Some(&assessee), json!({ "category_code": "D1", "summary": "全年脱贫任务全部完成。", "materials": ["doc:总结报告.pdf"] }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let root = crate::helpers::project_dir();
+    let shots = crate::helpers::artifacts_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("screenshots");
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(format!("{root}/tests/browser/office-year.mjs"))
+        .current_dir(format!("{root}/tests/browser"))
+        .env("BASE_URL", &app.base)
+        .env("SHOTS", &shots)
+        .env("EVALUATOR", "第三方评估员甲");
+    crate::helpers::run_browser_script(cmd).await;
+    for shot in [
+        "year-cycle-back.png",
+        "year-results-decided.png",
+        "year-results-locked.png",
+    ] {
+        assert!(shots.join(shot).is_file(), "screenshot {shot} saved");
+    }
+}

@@ -1,7 +1,7 @@
 //! The cycles list with its "new cycle" form, and the control of one cycle's steps: the timeline
 //! with who moved it when, what the next step needs and what is missing, the moves themselves.
 
-use super::{Refusal, alert, fill, in_place, lock_badge, with_status};
+use super::{Refusal, alert, fill, in_place, with_status};
 use crate::i18n::year::ZH_CN as Y;
 use crate::i18n::{self, ZH_CN as T};
 use crate::layout::*;
@@ -294,7 +294,6 @@ pub(crate) async fn section(
     Ok(html! {
         section #control aria-labelledby="control-heading" {
             h2 #control-heading { (Y.control) }
-            (lock_badge(c))
             (alert(refusal.map(|r| r.message.as_str())))
             ol.timeline #timeline aria-label=(Y.timeline) {
                 @for (i, step) in CycleStep::ORDER.iter().enumerate() {
