@@ -315,23 +315,39 @@ async fn whole_cycle_from_self_report_to_publication(backend: Backend) {
         .clone();
     let mk = |name: &str, unit: Value| json!({ "username": name, "display_name": "第三方评估员", "password": "fieldcheck-demo", "role": "evaluator", "unit_id": unit });
     let u1 = app
-        .post("/users", Some(&admin), mk("eval-conflicted", paired_unit))
+        .post(
+            "/users",
+            Some(&admin),
+            mk("eval-conflicted", paired_unit.clone()),
+        )
         .await;
     assert_eq!(u1.status, 201, "{}", u1.text);
     let u2 = app
         .post("/users", Some(&admin), mk("eval-independent", Value::Null))
         .await;
-    for u in [&u1, &u2] {
-        let r = app
-            .post(
-                &format!("/cycles/{cid}/commissions"),
-                Some(&office),
-                json!({ "user_id": id(&u.body), "assessee_ids": [did] }),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-    }
-    let e1 = app.login("eval-conflicted").await;
+    // It is not commissioned for it, and nothing of the request is kept.
+    app.post(
+        &format!("/cycles/{cid}/commissions"),
+        Some(&office),
+        json!({ "user_id": id(&u1.body), "assessee_ids": [did] }),
+    )
+    .await
+    .assert_problem(403, "conflict-of-interest");
+    let r = app
+        .post(
+            &format!("/cycles/{cid}/commissions"),
+            Some(&office),
+            json!({ "user_id": id(&u2.body), "assessee_ids": [did] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["added"], 1);
+    // Who scores without a commission (the office's own staff) is held to the same rule.
+    let staff = app
+        .post("/users", Some(&admin), json!({ "username": "office-paired", "display_name": "结对单位干部", "password": "fieldcheck-demo", "role": "office_reviewer", "unit_id": paired_unit }))
+        .await;
+    assert_eq!(staff.status, 201, "{}", staff.text);
+    let e1 = app.login("office-paired").await;
     let e2 = app.login("eval-independent").await;
     let d12 =
         json!({ "assessee_id": did, "item_code": "D1.2", "score": 90, "method": "spot_check" });

@@ -459,9 +459,251 @@ pub fn stratified_sample(candidates: &[Candidate], size: SampleSize, seed: u64) 
     out
 }
 
+/// Where one assessee stands in a cycle, counted by the store: what a step needs is read from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssesseeReadiness {
+    /// The assessee.
+    pub assessee: uuid::Uuid,
+    /// Categories of its score sheet (one self-report each).
+    pub categories: u32,
+    /// Categories with a report submitted (or accepted).
+    pub reports_submitted: u32,
+    /// Reports returned to it for rework and not resubmitted.
+    pub reports_returned: u32,
+    /// Items of its sheet an evaluator scores (not computed).
+    pub items_to_score: u32,
+    /// Of those, items with at least one current score.
+    pub items_scored: u32,
+    /// Whether the aggregation produced its result.
+    pub has_result: bool,
+    /// Whether the leading group decided its grade.
+    pub decided: bool,
+}
+
+/// What a cycle holds when a move is considered: one line per assessee, and the number of
+/// results stored for the cycle.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CycleCounts {
+    /// Per assessee.
+    pub assessees: Vec<AssesseeReadiness>,
+    /// Results stored for the cycle (all assessees).
+    pub results: u64,
+}
+
+/// Something a step needs that is not there yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// An assessee has not submitted a self-report for every category.
+    SelfReports {
+        /// The assessee.
+        assessee: uuid::Uuid,
+        /// Submitted.
+        submitted: u32,
+        /// Expected (its sheet's categories).
+        expected: u32,
+    },
+    /// Reports returned for rework and not resubmitted.
+    ReturnedReports {
+        /// The assessee.
+        assessee: uuid::Uuid,
+        /// How many.
+        count: u32,
+    },
+    /// An assessee has items nobody scored.
+    Scores {
+        /// The assessee.
+        assessee: uuid::Uuid,
+        /// Items scored.
+        scored: u32,
+        /// Items to score.
+        expected: u32,
+    },
+    /// Assessees without a result: the aggregation has not run (since they were added).
+    Results {
+        /// How many assessees have none.
+        without: u32,
+    },
+    /// No result at all: approval has nothing to approve.
+    NotAggregated,
+    /// Results whose grade the leading group has not decided (approval takes the suggestion).
+    Decisions {
+        /// How many.
+        pending: u32,
+    },
+}
+
+impl Missing {
+    /// Whether the move is refused while this is missing (the others are shown, not enforced):
+    /// approving a cycle without results.
+    pub fn blocks(&self) -> bool {
+        matches!(self, Missing::NotAggregated)
+    }
+}
+
+/// What moving forward into `to` needs, and which of it is missing. Going back needs only a
+/// reason ([`check_transition`]). Into evaluation: every assessee's self-reports submitted and
+/// none left returned; into aggregation: every evaluator-scored item scored; into review: every
+/// assessee aggregated; into publication: results at all (enforced), decisions (shown).
+pub fn step_needs(to: CycleStep, counts: &CycleCounts) -> Vec<Missing> {
+    let mut out = Vec::new();
+    match to {
+        CycleStep::SelfReport => {}
+        CycleStep::Evaluation => {
+            for a in &counts.assessees {
+                if a.reports_submitted < a.categories {
+                    out.push(Missing::SelfReports {
+                        assessee: a.assessee,
+                        submitted: a.reports_submitted,
+                        expected: a.categories,
+                    });
+                }
+                if a.reports_returned > 0 {
+                    out.push(Missing::ReturnedReports {
+                        assessee: a.assessee,
+                        count: a.reports_returned,
+                    });
+                }
+            }
+        }
+        CycleStep::Aggregation => {
+            for a in &counts.assessees {
+                if a.items_scored < a.items_to_score {
+                    out.push(Missing::Scores {
+                        assessee: a.assessee,
+                        scored: a.items_scored,
+                        expected: a.items_to_score,
+                    });
+                }
+            }
+        }
+        CycleStep::Review | CycleStep::Publication => {
+            if counts.results == 0 {
+                if to == CycleStep::Publication {
+                    out.push(Missing::NotAggregated);
+                } else {
+                    out.push(Missing::Results {
+                        without: counts.assessees.len() as u32,
+                    });
+                }
+                return out;
+            }
+            let without = counts.assessees.iter().filter(|a| !a.has_result).count() as u32;
+            if without > 0 {
+                out.push(Missing::Results { without });
+            }
+            if to == CycleStep::Publication {
+                let pending = counts
+                    .assessees
+                    .iter()
+                    .filter(|a| a.has_result && !a.decided)
+                    .count() as u32;
+                if pending > 0 {
+                    out.push(Missing::Decisions { pending });
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ready(n: u128) -> AssesseeReadiness {
+        AssesseeReadiness {
+            assessee: uuid::Uuid::from_u128(n),
+            categories: 3,
+            reports_submitted: 3,
+            reports_returned: 0,
+            items_to_score: 5,
+            items_scored: 5,
+            has_result: true,
+            decided: true,
+        }
+    }
+
+    #[test]
+    fn a_step_lists_what_is_missing_for_it_and_only_that() {
+        let mut late = ready(2);
+        late.reports_submitted = 1;
+        late.reports_returned = 1;
+        late.items_scored = 4;
+        late.has_result = false;
+        let counts = CycleCounts {
+            assessees: vec![ready(1), late],
+            results: 1,
+        };
+        let who = uuid::Uuid::from_u128(2);
+        assert_eq!(
+            step_needs(CycleStep::Evaluation, &counts),
+            vec![
+                Missing::SelfReports {
+                    assessee: who,
+                    submitted: 1,
+                    expected: 3
+                },
+                Missing::ReturnedReports {
+                    assessee: who,
+                    count: 1
+                },
+            ]
+        );
+        assert_eq!(
+            step_needs(CycleStep::Aggregation, &counts),
+            vec![Missing::Scores {
+                assessee: who,
+                scored: 4,
+                expected: 5
+            }]
+        );
+        assert_eq!(
+            step_needs(CycleStep::Review, &counts),
+            vec![Missing::Results { without: 1 }]
+        );
+        assert_eq!(
+            step_needs(CycleStep::Publication, &counts),
+            vec![Missing::Results { without: 1 }]
+        );
+        assert!(step_needs(CycleStep::SelfReport, &counts).is_empty());
+        let all = CycleCounts {
+            assessees: vec![ready(1), ready(3)],
+            results: 2,
+        };
+        for s in CycleStep::ORDER {
+            assert!(step_needs(s, &all).is_empty(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn only_approval_without_results_blocks_a_move() {
+        let mut undecided = ready(1);
+        undecided.decided = false;
+        let counts = CycleCounts {
+            assessees: vec![undecided.clone()],
+            results: 0,
+        };
+        let needs = step_needs(CycleStep::Publication, &counts);
+        assert_eq!(needs, vec![Missing::NotAggregated]);
+        assert!(needs[0].blocks());
+        // Into review, the same absence is shown but does not block.
+        let review = step_needs(CycleStep::Review, &counts);
+        assert_eq!(review, vec![Missing::Results { without: 1 }]);
+        assert!(!review[0].blocks());
+        // With results, pending decisions are shown (approval takes the suggestion).
+        let counts = CycleCounts {
+            assessees: vec![undecided],
+            results: 1,
+        };
+        let needs = step_needs(CycleStep::Publication, &counts);
+        assert_eq!(needs, vec![Missing::Decisions { pending: 1 }]);
+        assert!(!needs.iter().any(Missing::blocks));
+        // No assessee at all and no result: still nothing to approve.
+        assert_eq!(
+            step_needs(CycleStep::Publication, &CycleCounts::default()),
+            vec![Missing::NotAggregated]
+        );
+    }
 
     fn item(code: &str, max: Tenths) -> TemplateItem {
         TemplateItem {

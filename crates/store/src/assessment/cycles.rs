@@ -4,14 +4,14 @@ use super::questionnaires::ensure_default_questionnaire;
 use super::results::placeholders;
 use super::templates::create_template;
 use super::{unwire, wire};
-use crate::entities::{cycles, results, templates};
-use crate::{StoreError, audit, now};
+use crate::entities::{cycles, templates};
+use crate::{Scope, StoreError, audit, now};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fieldcheck_domain::assessment::{self, CombineRule, CycleStep, Tenths};
 use fieldcheck_domain::{UserId, ValidationErrors};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -234,19 +234,30 @@ pub async fn transition(
         },
         detail: e.to_string(),
     })?;
+    // Forward, what the next step needs is the domain's rule; what of it blocks is refused here
+    // (the pages show the rest before the move).
+    if to > c.step {
+        let counts = super::steps::readiness(conn, &Scope::All, id).await?.counts;
+        if let Some(m) = assessment::step_needs(to, &counts)
+            .into_iter()
+            .find(assessment::Missing::blocks)
+        {
+            // Only approval without results blocks today; a new blocking need gets its own code.
+            return Err(match m {
+                assessment::Missing::NotAggregated => StoreError::Refused {
+                    code: "not-aggregated",
+                    detail: "aggregate the cycle's results before approving them".into(),
+                },
+                other => StoreError::Refused {
+                    code: "wrong-step",
+                    detail: format!("the next step needs: {other:?}"),
+                },
+            });
+        }
+    }
     let t = now();
     let mut locked_at = None;
     if to == CycleStep::Publication {
-        let n = results::Entity::find()
-            .filter(results::Column::CycleId.eq(id))
-            .count(conn)
-            .await?;
-        if n == 0 {
-            return Err(StoreError::Refused {
-                code: "not-aggregated",
-                detail: "aggregate the cycle's results before approving them".into(),
-            });
-        }
         let backend = conn.get_database_backend();
         conn.execute_raw(Statement::from_sql_and_values(
             backend,

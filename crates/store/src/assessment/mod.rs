@@ -12,6 +12,7 @@ mod questionnaires;
 mod results;
 mod scores;
 mod self_reports;
+mod steps;
 mod templates;
 
 pub use cycles::*;
@@ -20,6 +21,7 @@ pub use questionnaires::*;
 pub use results::*;
 pub use scores::*;
 pub use self_reports::*;
+pub use steps::*;
 pub use templates::*;
 
 /// The stable wire name of a snake_case serde enum.

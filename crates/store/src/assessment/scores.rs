@@ -41,9 +41,19 @@ pub async fn commission(
     }
     let mut added = 0;
     for a in assessee_ids {
-        let (_, _) = assessee_row(conn, *a)
+        let (row, kind) = assessee_row(conn, *a)
             .await
             .map_err(|_| StoreError::MissingReference("assessee_ids"))?;
+        // The same rule scoring applies: nobody is commissioned to score their own side.
+        if assessment::conflict_of_interest(u.unit_id, &tied_units(conn, &row, kind).await?) {
+            return Err(StoreError::Refused {
+                code: "conflict-of-interest",
+                detail: format!(
+                    "the evaluator works for, or is paired with, the assessee {}",
+                    row.name
+                ),
+            });
+        }
         let exists = commissions::Entity::find()
             .filter(commissions::Column::CycleId.eq(cycle_id))
             .filter(commissions::Column::UserId.eq(evaluator))
@@ -324,6 +334,23 @@ pub async fn record_score(
     )
     .await?;
     Ok(m.into())
+}
+
+/// The commissions of a cycle as (evaluator, assessee) pairs, oldest first.
+pub async fn list_commissions(
+    conn: &impl ConnectionTrait,
+    cycle_id: Uuid,
+) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+    get_cycle(conn, cycle_id).await?;
+    Ok(commissions::Entity::find()
+        .select_only()
+        .column(commissions::Column::UserId)
+        .column(commissions::Column::AssesseeId)
+        .filter(commissions::Column::CycleId.eq(cycle_id))
+        .order_by_asc(commissions::Column::CreatedAt)
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 /// Whether an evaluator was commissioned to score an assessee in a cycle.

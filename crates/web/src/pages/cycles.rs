@@ -2,6 +2,7 @@
 
 use crate::i18n::{self, ZH_CN as T};
 use crate::layout::*;
+use crate::pages::year::{self, Refusal};
 use crate::{Reviewer, WebError};
 use actix_web::web;
 use fieldcheck_api::state::AppState;
@@ -14,24 +15,9 @@ use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// `GET /ui/cycles`.
+/// `GET /ui/cycles`: the list, and the form that opens a new cycle.
 pub(crate) async fn cycles(state: web::Data<AppState>, who: Reviewer) -> Page {
-    who.require(Action::ReadAssessment)?;
-    let list = cycles_store::list_cycles(&state.store.db).await?;
-    let body = html! {
-        table {
-            thead { tr { th { (T.year) } th { (T.step) } } }
-            tbody {
-                @for c in &list {
-                    tr {
-                        td { a href={ "/ui/cycles/" (c.id) } { (c.year) } }
-                        td { (i18n::step_label(&cycles_store::wire(&c.step))) }
-                    }
-                }
-            }
-        }
-    };
-    Ok(layout(&who, T.cycles, body))
+    crate::pages::year::control::list(&state, &who).await
 }
 
 #[derive(Deserialize)]
@@ -46,18 +32,32 @@ pub(crate) async fn cycle(
     id: web::Path<String>,
     q: web::Query<DistrictQuery>,
 ) -> Page {
+    let cid = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
+    render(&state, &who, cid, empty_none(&q.district), None).await
+}
+
+/// The cycle page, with a refused move's message in its control section (and that status).
+pub(crate) async fn render(
+    state: &AppState,
+    who: &Reviewer,
+    cid: Uuid,
+    district: Option<String>,
+    refusal: Option<&Refusal>,
+) -> Page {
     who.require(Action::ReadAssessment)?;
     let p = &who.principal;
-    let cid = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
     let db = &state.store.db;
     let c = cycles_store::get_cycle(db, cid).await?;
-    let district = empty_none(&q.district);
+    let control = year::control::section(state, who, &c, refusal).await?;
     let progress = cycles_store::progress(db, &p.scope, cid, district.as_deref()).await?;
-    let results = fieldcheck_api::handlers::results::visible_results(&state, p, cid).await?;
+    let results = fieldcheck_api::handlers::results::visible_results(state, p, cid).await?;
     let districts = places::list_districts(db).await?;
     let sum = |f: fn(&cycles_store::VillageProgress) -> i64| progress.iter().map(f).sum::<i64>();
     let body = html! {
-        p { (T.step) "：" (i18n::step_label(&cycles_store::wire(&c.step))) }
+        (year::lock_badge(&c))
+        (year::cycle_nav(cid, ""))
+        p #current-step data-step=(cycles_store::wire(&c.step)) { (T.step) "：" (i18n::step_label(&cycles_store::wire(&c.step))) }
+        (control)
         h2 { (T.downloads) }
         ul.downloads {
             li { a href={ "/ui/cycles/" (cid) "/results.xlsx" } { (T.results) " XLSX" } }
@@ -139,7 +139,11 @@ pub(crate) async fn cycle(
             }
         }
     };
-    Ok(layout(&who, &format!("{} {}", T.cycle, c.year), body))
+    let page = layout(who, &format!("{} {}", T.cycle, c.year), body);
+    Ok(match refusal {
+        Some(r) => year::with_status(page, r.status),
+        None => page,
+    })
 }
 
 fn rate(n: i64, d: i64) -> String {

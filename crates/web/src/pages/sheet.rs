@@ -40,6 +40,7 @@ pub(crate) async fn sheet(
         .unwrap_or(fieldcheck_domain::AssesseeKind::DistrictGovernment);
     let tpl = cycles_store::current_template(db, c.year, kind).await?;
     let body = html! {
+        (crate::pages::year::lock_badge(&c))
         @if let Some(r) = result {
             p { (T.score) "：" strong { (format_points(r.total)) } "　" (T.suggested) "：" (i18n::grade_label(&cycles_store::wire(&r.suggested))) }
         }
