@@ -72,6 +72,15 @@ fn with_defaults(mut q: DrawQuery) -> DrawQuery {
     q
 }
 
+/// A sample's size rule as people read it.
+fn size_label(size: &serde_json::Value) -> String {
+    match serde_json::from_value::<SampleSize>(size.clone()) {
+        Ok(SampleSize::PerStratum(n)) => format!("{} {n}", F.per_stratum),
+        Ok(SampleSize::Proportion(p)) => format!("{} {p}", F.proportion),
+        Err(_) => size.to_string(),
+    }
+}
+
 /// The draw page: the form (GET, to preview), the sizes per village, and the draw button
 /// (POST, with exactly the previewed values).
 async fn draw_page(
@@ -371,7 +380,7 @@ async fn sample_page(
         dl.sample {
             dt { (F.seed) } dd { code #seed { (s.seed) } }
             dt { (F.district) } dd { (s.district_code.as_deref().unwrap_or(F.all_districts)) }
-            dt { (F.size_rule) } dd { (s.size.to_string()) }
+            dt { (F.size_rule) } dd { (size_label(&s.size)) }
             dt { (F.candidates) } dd { (s.candidates) }
             dt { (F.drawn) } dd #drawn { (s.drawn) }
             dt { (F.created_at) } dd { (i18n::local_time(state, s.created_at, true)) }
