@@ -515,6 +515,40 @@ async fn fieldwork_pages_draw_assign_reassign(backend: Backend) {
         .await;
     assert_eq!(r.status, 403);
     assert_eq!(audited(&app, &admin, "sample.draw").await, 2);
+
+    // An approved (locked) cycle: the forms say the workflow refuses, and nothing is written.
+    use fieldcheck_store::entities::cycles;
+    use fieldcheck_store::sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let db = &app.state.store.db;
+    let row = cycles::Entity::find_by_id(uuid::Uuid::parse_str(&cid).unwrap())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut locked: cycles::ActiveModel = row.into();
+    locked.locked_at = Set(Some(chrono::Utc::now()));
+    locked.update(db).await.unwrap();
+    let conflict = draw("锁定后", "2", token.clone()).await;
+    assert_eq!(conflict.status, 409);
+    assert!(
+        errors(&conflict.html).contains("操作被拒绝"),
+        "{}",
+        errors(&conflict.html)
+    );
+    let conflict = web.post(&assign, &form).await;
+    assert_eq!(conflict.status, 409, "{}", errors(&conflict.html));
+    let mut back: Vec<(&str, &str)> = vec![
+        ("csrf", token.as_str()),
+        ("from_user", inspector2.as_str()),
+        ("to_user", inspector1.as_str()),
+    ];
+    back.push(("assignment", moved[1].0.as_str()));
+    assert_eq!(web.post(&reassign, &back).await.status, 409);
+    assert_eq!(audited(&app, &admin, "sample.draw").await, 2);
+    assert_eq!(
+        assigned_to(&app, "inspector2", &cid).await,
+        BTreeSet::from([moved[1].1.clone()])
+    );
 }
 
 /// The office user's whole round in Chromium; the result read back through the API.
