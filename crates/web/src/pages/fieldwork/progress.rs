@@ -15,6 +15,7 @@ use uuid::Uuid;
 fn table(
     id: &str,
     first: &str,
+    last: &str,
     rows: &[FieldProgress],
     link: impl Fn(&FieldProgress) -> Markup,
 ) -> Markup {
@@ -23,7 +24,7 @@ fn table(
         table id=(id) {
             thead { tr {
                 th { (first) } th { (F.assigned) } th { (F.visited) } th { (F.surveyed) }
-                th { (F.due) } th { (F.overdue) } th { (F.evidence) }
+                th { (F.due) } th { (F.overdue) } th { (last) }
             } }
             tbody {
                 @for r in rows {
@@ -60,11 +61,11 @@ pub(crate) async fn page(state: web::Data<AppState>, who: Reviewer, id: web::Pat
     let body = html! {
         (cycle_nav(cid))
         h2 { (F.per_user) }
-        (table("progress-users", F.user, &users, |r| html! {
+        (table("progress-users", F.user, F.assignments, &users, |r| html! {
             a href={ "/ui/fieldwork/cycles/" (cid) "/assignments?user=" (r.id) } { (F.assignments) }
         }))
         h2 { (F.per_village) }
-        (table("progress-villages", F.village, &villages, |r| html! {
+        (table("progress-villages", F.village, F.evidence, &villages, |r| html! {
             a href={ "/ui/gallery?village=" (r.id) } { (F.photos) }
         }))
     };
