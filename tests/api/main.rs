@@ -14,6 +14,7 @@ mod contract;
 mod docs;
 mod errors;
 mod media;
+mod office_fieldwork;
 mod office_year;
 mod privacy;
 mod resources;

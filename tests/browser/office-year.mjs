@@ -7,6 +7,7 @@
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
+import { axeRecorder } from "./axe.mjs";
 
 const base = process.env.BASE_URL;
 const shots = process.env.SHOTS;
@@ -17,6 +18,8 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu"],
 });
 const cspViolations = [];
+// Accessibility of every page the script visits (tests/browser/axe.mjs).
+const axe = axeRecorder();
 
 async function signIn(context, username) {
   const page = await context.newPage();
@@ -53,6 +56,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await signIn(context, "office");
   await page.screenshot({ path: `${shots}/year-cycles.png`, fullPage: true });
+  await axe.check(page, "year-cycles");
 
   // A new cycle from the list.
   await page.fill("#year", "2027");
@@ -61,6 +65,7 @@ try {
   assert.match(page.url(), /\/ui\/cycles\/[0-9a-f-]{36}$/);
   assert.equal(await step(page), "self_report");
   await page.screenshot({ path: `${shots}/year-new-cycle.png`, fullPage: true });
+  await axe.check(page, "year-new-cycle");
 
   // The demo's 2026 cycle: what step 2 needs, per assessee.
   await page.goto(`${base}/ui/cycles`);
@@ -69,15 +74,18 @@ try {
   const cid = new URL(cycleUrl).pathname.split("/")[3];
   assert.match(await page.innerText("#needs"), /自查报告未全部提交/);
   await page.screenshot({ path: `${shots}/year-cycle-needs.png`, fullPage: true });
+  await axe.check(page, "year-cycle-needs");
 
   // Return the submitted self-report with a comment.
   await page.goto(`${cycleUrl}/self-reports`);
   await page.screenshot({ path: `${shots}/year-self-reports.png`, fullPage: true });
+  await axe.check(page, "year-self-reports");
   const form = page.locator("form.return-report").first();
   await form.locator("textarea").fill("请补充资金使用台账");
   await Promise.all([page.waitForNavigation(), form.locator("button").click()]);
   assert.equal(await page.locator("tr[data-status=returned]").count(), 1);
   await page.screenshot({ path: `${shots}/year-self-report-returned.png`, fullPage: true });
+  await axe.check(page, "year-self-report-returned");
 
   // Forward, back with a reason, forward again.
   await page.goto(cycleUrl);
@@ -92,6 +100,7 @@ try {
   assert.match(await page.innerText("#moves"), /龙华区材料不全，退回补充/);
   assert.match(await page.innerText("#timeline"), /龙华区材料不全/);
   await page.screenshot({ path: `${shots}/year-cycle-back.png`, fullPage: true });
+  await axe.check(page, "year-cycle-back");
   await submit(page, "#forward button");
   assert.equal(await step(page), "evaluation");
 
@@ -106,6 +115,7 @@ try {
   assert.match(await page.innerText("main"), /新增委托 1 项/);
   assert.equal(await page.locator("#commissions tbody tr").count(), 1);
   await page.screenshot({ path: `${shots}/year-commissions.png`, fullPage: true });
+  await axe.check(page, "year-commissions");
 
   // Aggregation.
   await page.goto(cycleUrl);
@@ -115,6 +125,7 @@ try {
   await submit(page, "#aggregate button");
   assert.ok((await page.locator("#decisions tbody tr").count()) > 0, "results listed");
   await page.screenshot({ path: `${shots}/year-results-aggregated.png`, fullPage: true });
+  await axe.check(page, "year-results-aggregated");
 
   // Review: an override without a reason is refused on its row, then decided with one.
   await page.goto(cycleUrl);
@@ -132,24 +143,29 @@ try {
   assert.match(await again.innerText(), /改变建议等次必须填写理由/);
   assert.equal(await again.locator("select[name=grade]").inputValue(), other, "the choice is kept");
   await page.screenshot({ path: `${shots}/year-decision-refused.png`, fullPage: true });
+  await axe.check(page, "year-decision-refused");
   await again.locator("input[name=reason]").fill("领导小组综合评议");
   await Promise.all([page.waitForNavigation(), again.locator("form.decide button").click()]);
   const decided = page.locator(`#decisions tbody tr[data-assessee="${assessee}"]`);
   assert.equal(await decided.locator("td.decided").getAttribute("data-grade"), other);
   await page.screenshot({ path: `${shots}/year-results-decided.png`, fullPage: true });
+  await axe.check(page, "year-results-decided");
 
   // Publish: the lock badge appears.
   await submit(page, "#publish button");
   assert.match(page.url(), /\/results$/);
   assert.ok(await page.locator("#lock-badge").isVisible(), "lock badge on the results");
   await page.screenshot({ path: `${shots}/year-results-locked.png`, fullPage: true });
+  await axe.check(page, "year-results-locked");
   await page.goto(cycleUrl);
   assert.ok(await page.locator("#lock-badge").isVisible(), "lock badge on the cycle");
   assert.equal(await step(page), "publication");
   await page.screenshot({ path: `${shots}/year-cycle-locked.png`, fullPage: true });
+  await axe.check(page, "year-cycle-locked");
   await page.goto(`${cycleUrl}/sheet?assessee=${assessee}`);
   assert.ok(await page.locator("#lock-badge").isVisible(), "lock badge on the sheet");
   await page.screenshot({ path: `${shots}/year-sheet-locked.png`, fullPage: true });
+  await axe.check(page, "year-sheet-locked");
 
   // What the API says is what the pages showed.
   const c = await api(`/cycles/${cid}`);
@@ -165,6 +181,7 @@ try {
   assert.equal(reports.items[0].review_comment, "请补充资金使用台账");
 
   assert.deepEqual(cspViolations, [], "no Content-Security-Policy violations");
+  axe.assertClean();
   console.log("all checks passed");
 } finally {
   await browser.close();

@@ -229,6 +229,11 @@ fn fieldwork_routes() -> Vec<Row> {
         (M::GET, "/assignments", web::get().to(assignments::list)),
         (M::POST, "/assignments", web::post().to(assignments::create)),
         (
+            M::POST,
+            "/assignments/reassign",
+            web::post().to(assignments::reassign),
+        ),
+        (
             M::GET,
             "/questionnaires",
             web::get().to(questionnaires::list),

@@ -398,6 +398,24 @@ pub enum SampleSize {
     Proportion(f64),
 }
 
+impl SampleSize {
+    /// How many of a stratum of `households` this rule draws (what the office sees before
+    /// drawing, and what [`stratified_sample`] keeps).
+    pub fn of(self, households: usize) -> usize {
+        match self {
+            SampleSize::PerStratum(k) => k.min(households),
+            SampleSize::Proportion(p) => {
+                let p = if p.is_finite() {
+                    p.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                ((households as f64 * p).ceil() as usize).clamp(usize::from(p > 0.0), households)
+            }
+        }
+    }
+}
+
 /// SplitMix64: a tiny, well-known generator, so anyone can recompute a sample from its seed.
 struct SplitMix64(u64);
 
@@ -435,18 +453,7 @@ pub fn stratified_sample(candidates: &[Candidate], size: SampleSize, seed: u64) 
     for (stratum, mut members) in strata {
         members.sort_by(|a, b| a.id.cmp(&b.id));
         members.dedup_by(|a, b| a.id == b.id);
-        let n = match size {
-            SampleSize::PerStratum(k) => k.min(members.len()),
-            SampleSize::Proportion(p) => {
-                let p = if p.is_finite() {
-                    p.clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                ((members.len() as f64 * p).ceil() as usize)
-                    .clamp(usize::from(p > 0.0), members.len())
-            }
-        };
+        let n = size.of(members.len());
         let mut rng = SplitMix64(seed ^ fnv1a(stratum));
         for i in (1..members.len()).rev() {
             let j = (rng.next() % (i as u64 + 1)) as usize;
@@ -854,6 +861,28 @@ mod tests {
             stratified_sample(&reversed, SampleSize::Proportion(0.2), 42)
         );
         assert_ne!(a, stratified_sample(&c, SampleSize::Proportion(0.2), 43));
+    }
+
+    #[test]
+    fn the_size_shown_before_drawing_is_the_size_drawn() {
+        let c = candidates();
+        let mut per: std::collections::BTreeMap<&str, usize> = Default::default();
+        for x in &c {
+            *per.entry(x.stratum.as_str()).or_default() += 1;
+        }
+        for size in [
+            SampleSize::PerStratum(7),
+            SampleSize::Proportion(0.15),
+            SampleSize::Proportion(1.0),
+        ] {
+            let drawn = stratified_sample(&c, size, 9);
+            for (stratum, n) in &per {
+                let got = drawn.iter().filter(|d| d.stratum == *stratum).count();
+                assert_eq!(got, size.of(*n), "{size:?} {stratum}");
+            }
+        }
+        assert_eq!(SampleSize::Proportion(0.01).of(3), 1);
+        assert_eq!(SampleSize::PerStratum(5).of(3), 3);
     }
 
     #[test]

@@ -24,6 +24,20 @@ pub async fn create(
     Ok(HttpResponse::Created().json(a))
 }
 
+/// `POST /assignments/reassign`: moves a user's assignments of a cycle (the chosen ones, or all)
+/// to another field user.
+pub async fn reassign(
+    state: State,
+    Can(p, _): Can<auth::ManageCycles>,
+    body: JsonBody<fieldwork::Reassignment>,
+) -> Result<HttpResponse> {
+    let input = body.into_inner()?;
+    let txn = state.store.write().await?;
+    let items = fieldwork::reassign(&*txn, p.user, input).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
 /// Filters of `GET /assignments` and `GET /responses`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -276,3 +276,88 @@ pub async fn verify_sample(conn: &impl ConnectionTrait, id: Uuid) -> Result<Valu
         "algorithm": SAMPLE_ALGORITHM,
     }))
 }
+
+/// One village of a draw: how many households it has now, and so how many a size rule takes.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stratum {
+    /// The village's division code (the stratum).
+    pub code: String,
+    /// The village's name.
+    pub name: String,
+    /// Households the draw would choose from.
+    pub households: usize,
+}
+
+/// The strata a draw over `district` (or everything) would use, by code: the same candidates as
+/// [`draw_sample`], counted, so the sizes shown before drawing are the sizes drawn.
+pub async fn strata(
+    conn: &impl ConnectionTrait,
+    district: Option<&str>,
+) -> Result<Vec<Stratum>, StoreError> {
+    let pool = candidates(conn, district).await?;
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for c in pool {
+        *counts.entry(c.stratum).or_default() += 1;
+    }
+    let names: std::collections::HashMap<String, String> = places::Entity::find()
+        .select_only()
+        .column(places::Column::Code)
+        .column(places::Column::Name)
+        .filter(places::Column::Level.eq("village"))
+        .filter(places::Column::Code.is_in(counts.keys().cloned()))
+        .into_tuple()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(counts
+        .into_iter()
+        .map(|(code, households)| Stratum {
+            name: names.get(&code).cloned().unwrap_or_default(),
+            code,
+            households,
+        })
+        .collect())
+}
+
+/// A sample without its households, for lists.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleSummary {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Seed.
+    pub seed: String,
+    /// District limit.
+    pub district_code: Option<String>,
+    /// Households drawn.
+    pub drawn: i32,
+    /// Households it was drawn from.
+    pub candidates: i32,
+    /// Drawn at.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The samples of a cycle, newest first.
+pub async fn list_samples(
+    conn: &impl ConnectionTrait,
+    cycle_id: Uuid,
+) -> Result<Vec<SampleSummary>, StoreError> {
+    Ok(samples::Entity::find()
+        .filter(samples::Column::CycleId.eq(cycle_id))
+        .order_by_desc(samples::Column::CreatedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| SampleSummary {
+            id: m.id,
+            name: m.name,
+            seed: m.seed,
+            district_code: m.district_code,
+            drawn: m.drawn,
+            candidates: m.candidates,
+            created_at: m.created_at,
+        })
+        .collect())
+}

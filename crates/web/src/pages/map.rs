@@ -11,7 +11,7 @@ use fieldcheck_domain::{Action, GeoPoint};
 use fieldcheck_store::entities::{households, photo_records};
 use fieldcheck_store::photos::scope_condition;
 use fieldcheck_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -33,12 +33,34 @@ fn project(p: GeoPoint) -> (f64, f64) {
     (x, y)
 }
 
-struct Point {
+/// A point of an SVG map: projected, with its CSS class, link and tooltip.
+pub(crate) struct Point {
     x: f64,
     y: f64,
-    class: &'static str,
+    class: String,
     href: String,
     title: String,
+}
+
+impl Point {
+    /// A point at `at` (WGS-84), in the datum of the configured tiles.
+    pub(crate) fn new(
+        state: &AppState,
+        at: GeoPoint,
+        class: impl Into<String>,
+        href: String,
+        title: String,
+    ) -> Point {
+        let gcj = state.config.web.tile_datum.eq_ignore_ascii_case("gcj02");
+        let (x, y) = project(if gcj { at.to_gcj02() } else { at });
+        Point {
+            x,
+            y,
+            class: class.into(),
+            href,
+            title,
+        }
+    }
 }
 
 /// `GET /ui/map`.
@@ -50,8 +72,6 @@ pub(crate) async fn page(
     who.require(Action::ReviewEvidence)?;
     let p = &who.principal;
     let db = &state.store.db;
-    let gcj = state.config.web.tile_datum.eq_ignore_ascii_case("gcj02");
-    let datum = |g: GeoPoint| if gcj { g.to_gcj02() } else { g };
     let district = q
         .district
         .as_deref()
@@ -77,14 +97,13 @@ pub(crate) async fn page(
     let mut points: Vec<Point> = Vec::new();
     for (id, reg, lat, lon) in homes {
         if let (Some(lat), Some(lon)) = (lat, lon) {
-            let (x, y) = project(datum(GeoPoint { lat, lon }));
-            points.push(Point {
-                x,
-                y,
-                class: "household",
-                href: format!("/ui/households/{id}"),
-                title: reg,
-            });
+            points.push(Point::new(
+                &state,
+                GeoPoint { lat, lon },
+                "household",
+                format!("/ui/households/{id}"),
+                reg,
+            ));
         }
     }
     // Photo positions only for roles that may see where photos were taken.
@@ -117,25 +136,40 @@ pub(crate) async fn page(
             .map_err(fieldcheck_store::StoreError::from)?;
         for (id, lat, lon, flags) in rows {
             if let (Some(lat), Some(lon)) = (lat, lon) {
-                let (x, y) = project(datum(GeoPoint { lat, lon }));
                 let flagged = flags != "[]";
-                points.push(Point {
-                    x,
-                    y,
-                    class: if flagged { "photo flagged" } else { "photo" },
-                    href: format!("/ui/photos/{id}"),
-                    title: if flagged {
+                points.push(Point::new(
+                    &state,
+                    GeoPoint { lat, lon },
+                    if flagged { "photo flagged" } else { "photo" },
+                    format!("/ui/photos/{id}"),
+                    if flagged {
                         format!("{} {flags}", T.photo)
                     } else {
                         T.photo.to_owned()
                     },
-                });
+                ));
             }
         }
     }
+    let households_n = points.iter().filter(|p| p.class == "household").count();
+    let photos_n = points.len() - households_n;
+    let body = html! {
+        form.filters method="get" action="/ui/map" {
+            label { (T.district) input name="district" value=(district.unwrap_or_default()) size="8"; }
+            button type="submit" { (T.filter) }
+        }
+        p { (T.map_legend) "　" (T.households) " " span #household-count { (households_n) } "　" (T.photos) " " span #photo-count { (photos_n) } }
+        (svg(&state, "map", &points))
+    };
+    Ok(crate::layout::layout(&who, T.map, body))
+}
+
+/// The points on a map of their own area (Web Mercator), over the configured tiles when there
+/// are any: a note when there are none, the SVG with id `id`, the tiles' attribution.
+pub(crate) fn svg(state: &AppState, id: &str, points: &[Point]) -> Markup {
     // Bounds, padded; a single point still gets an area around it.
     let (mut x0, mut y0, mut x1, mut y1) = (1.0f64, 1.0f64, 0.0f64, 0.0f64);
-    for pt in &points {
+    for pt in points {
         x0 = x0.min(pt.x);
         y0 = y0.min(pt.y);
         x1 = x1.max(pt.x);
@@ -193,21 +227,14 @@ pub(crate) async fn page(
             v
         }
     };
-    let households_n = points.iter().filter(|p| p.class == "household").count();
-    let photos_n = points.len() - households_n;
-    let body = html! {
-        form.filters method="get" action="/ui/map" {
-            label { (T.district) input name="district" value=(district.unwrap_or_default()) size="8"; }
-            button type="submit" { (T.filter) }
-        }
-        p { (T.map_legend) "　" (T.households) " " span #household-count { (households_n) } "　" (T.photos) " " span #photo-count { (photos_n) } }
+    html! {
         @if tiles.is_empty() { p.muted { (T.no_tiles) } }
-        svg.map #map xmlns="http://www.w3.org/2000/svg" viewBox=(format!("{vx:.1} {vy:.1} {vw:.1} {vh:.1}")) role="group" aria-label=(T.map) {
+        svg.map id=(id) xmlns="http://www.w3.org/2000/svg" viewBox=(format!("{vx:.1} {vy:.1} {vw:.1} {vh:.1}")) role="group" aria-label=(T.map) {
             @for (x, y, href) in &tiles {
                 image href=(href) x=(format!("{x:.0}")) y=(format!("{y:.0}")) width="256" height="256" {}
             }
             // A group, not an image: its points are links a keyboard reaches one by one.
-            @for pt in &points {
+            @for pt in points {
                 a href=(pt.href) {
                     circle class=(pt.class) cx=(format!("{:.2}", pt.x * scale)) cy=(format!("{:.2}", pt.y * scale)) r=(format!("{r:.2}")) {
                         title { (pt.title) }
@@ -216,6 +243,5 @@ pub(crate) async fn page(
             }
         }
         @if let Some(a) = &state.config.web.tile_attribution { p.muted { (a) } }
-    };
-    Ok(crate::layout::layout(&who, T.map, body))
+    }
 }
