@@ -133,7 +133,7 @@ pub async fn create_next_questionnaire_version(
 /// newest of `satisfaction` ([`questionnaire::phones_pick`]), so publishing stores its definition
 /// as the next version of `satisfaction` (through [`create_questionnaire`], audited as a
 /// creation) and records `questionnaire.publish` naming the source. A version that phones
-/// already ask is refused (`already-published`).
+/// already ask is refused as a duplicate.
 pub async fn publish_questionnaire(
     conn: &impl ConnectionTrait,
     actor: Option<UserId>,
@@ -147,10 +147,9 @@ pub async fn publish_questionnaire(
     )
     .map(|i| all[i].id);
     if current == Some(id) {
-        return Err(StoreError::Refused {
-            code: "already-published",
-            detail: "phones already ask this version".into(),
-        });
+        return Err(StoreError::Duplicate(
+            "phones already ask this questionnaire version".into(),
+        ));
     }
     let mut q = source.questionnaire;
     q.code = questionnaire::PHONE_CODE.to_owned();
