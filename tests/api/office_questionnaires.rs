@@ -504,6 +504,20 @@ async fn editor_saves_checks_and_publishes(backend: Backend) {
     )));
     assert_eq!(phone_questionnaire(&app).await, (2, "新版问卷".to_owned()));
 
+    // A long questionnaire fits in the form (its Chinese texts are percent-encoded).
+    let mut long = small_form(&csrf, "long", "长问卷", "save", " | 是");
+    let text = "您对本村今年的帮扶工作各方面情况是否了解并且满意？".repeat(6);
+    for i in 2..120 {
+        long.extend(pairs(&[
+            (&format!("q{i}.id"), &format!("t{i}")),
+            (&format!("q{i}.text"), &text),
+            (&format!("q{i}.kind"), "text"),
+            (&format!("q{i}.max_chars"), "500"),
+        ]));
+    }
+    let saved = office.post("/ui/questionnaires/edit", &long).await;
+    assert_eq!(saved.status, 303, "{}", saved.html);
+
     // Another code is stored but not asked, until it is published.
     let other = office
         .post(

@@ -11,12 +11,24 @@ use actix_web::{HttpResponse, http::header, web};
 /// Most bytes an uploaded XLSForm may have.
 const MAX_UPLOAD: usize = 4 << 20;
 
+/// Most bytes of the editor's form: 200 questions of long Chinese texts, percent-encoded
+/// (the default 16 KiB hold about ten).
+const MAX_FORM: usize = 2 << 20;
+
 /// Mounts this section's pages under `/ui`.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/questionnaires", web::get().to(list::list))
         .route("/questionnaires/new", web::get().to(editor::new))
-        .route("/questionnaires/edit", web::post().to(editor::edit))
-        .route("/questionnaires/preview", web::post().to(editor::preview))
+        .service(
+            web::resource("/questionnaires/edit")
+                .app_data(web::FormConfig::default().limit(MAX_FORM))
+                .route(web::post().to(editor::edit)),
+        )
+        .service(
+            web::resource("/questionnaires/preview")
+                .app_data(web::FormConfig::default().limit(MAX_FORM))
+                .route(web::post().to(editor::preview)),
+        )
         .service(
             web::resource("/questionnaires/import")
                 .app_data(web::PayloadConfig::new(MAX_UPLOAD))
