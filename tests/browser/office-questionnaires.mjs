@@ -5,7 +5,7 @@
 // Environment: BASE_URL, SHOTS (folder for screenshots), XLSFORM (the fixture's path),
 // CHROMIUM (default /usr/bin/chromium). Exits non-zero, with the reason, on the first failure.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 
 const base = process.env.BASE_URL;
@@ -34,7 +34,23 @@ async function signIn(context, username, path) {
   return page;
 }
 
-const shot = (page, name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+// Accessibility: axe-core (from npm) on every page shown; serious or critical violations fail.
+// It is evaluated through the DevTools protocol, which the page's CSP does not govern.
+const axeSource = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+const axeFailures = [];
+async function axeCheck(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical"))
+    axeFailures.push(`${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 4).join(", ")}`);
+  assert.ok(result.passes.length > 10, `axe-core checked ${name}`);
+}
+
+// A screenshot of the page, and its accessibility check.
+async function shot(page, name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  await axeCheck(page, name);
+}
 
 try {
   const office = await browser.newContext({ viewport: { width: 1366, height: 900 } });
@@ -121,6 +137,7 @@ try {
   assert.equal(await page.locator("#preview .question[data-question=visit_count]").isVisible(), false);
   await shot(page, "questionnaires-view");
 
+  assert.deepEqual(axeFailures, [], "no serious or critical accessibility violations");
   assert.deepEqual(cspViolations, [], "no Content-Security-Policy violations");
   assert.deepEqual(scriptErrors, [], "no script errors");
   console.log("all checks passed");
