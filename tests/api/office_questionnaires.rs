@@ -475,6 +475,24 @@ async fn editor_saves_checks_and_publishes(backend: Backend) {
         )
         .await;
     assert!(!removed.html.contains("id=\"question-1\""));
+    let moved = office
+        .post(
+            "/ui/questionnaires/edit",
+            &small_form(&csrf, "satisfaction", "新版问卷", "up-1", " | 否"),
+        )
+        .await;
+    assert_eq!(moved.status, 200);
+    assert!(question_block(&moved.html, 0).contains("value=\"why\""));
+    assert!(question_block(&moved.html, 1).contains("value=\"overall\""));
+    for op in ["up-0", "remove-9", "up-x", "delete"] {
+        let r = office
+            .post(
+                "/ui/questionnaires/edit",
+                &small_form(&csrf, "satisfaction", "新版问卷", op, " | 否"),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{op}");
+    }
 
     // Without the session's CSRF token nothing is saved.
     let forged = office

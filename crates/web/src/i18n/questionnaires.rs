@@ -80,6 +80,8 @@ pub struct Texts {
     pub q_limits: &'static str,
     /// Button: remove the question.
     pub remove: &'static str,
+    /// Button: move the question up.
+    pub move_up: &'static str,
     /// Button: add a question.
     pub add: &'static str,
     /// Button: check and preview.
@@ -167,6 +169,7 @@ pub static ZH_CN: Texts = Texts {
     always: "（总是显示）",
     q_limits: "数值与字数",
     remove: "删除此题",
+    move_up: "上移",
     add: "添加问题",
     check: "检查并预览",
     save: "保存为新版本",

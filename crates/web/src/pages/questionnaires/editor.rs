@@ -161,6 +161,9 @@ fn question_fields(i: usize, d: &DraftQuestion, ids: &[&str], errors: &Validatio
                     }
                 }
                 label { (Q.q_equals) input name=(n("show_if_equals")) value=(d.show_if_equals) size="10"; }
+                @if i > 0 {
+                    button.move type="submit" name="op" value={ "up-" (i) } { (Q.move_up) }
+                }
                 button.remove type="submit" name="op" value={ "remove-" (i) } { (Q.remove) }
             }
         }
@@ -242,7 +245,7 @@ fn csrf_of(pairs: &[(String, String)]) -> &str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// `POST /ui/questionnaires/edit`: add or remove a question, check, or save.
+/// `POST /ui/questionnaires/edit`: add, move up or remove a question, check, or save.
 pub(super) async fn edit(
     state: web::Data<AppState>,
     who: Reviewer,
@@ -270,14 +273,18 @@ pub(super) async fn edit(
                 StatusCode::OK,
             ));
         }
-        op if op.starts_with("remove-") => {
-            let i: usize = op["remove-".len()..]
+        op if op.starts_with("remove-") || op.starts_with("up-") => {
+            let (what, at) = op.split_once('-').unwrap_or_default();
+            let i: usize = at
                 .parse()
-                .map_err(|_| WebError::BadRequest("op: no such question".into()))?;
-            if i >= draft.questions.len() {
-                return Err(WebError::BadRequest("op: no such question".into()));
+                .ok()
+                .filter(|i| *i < draft.questions.len() && (what == "remove" || *i > 0))
+                .ok_or_else(|| WebError::BadRequest("op: no such question".into()))?;
+            if what == "remove" {
+                draft.questions.remove(i);
+            } else {
+                draft.questions.swap(i - 1, i);
             }
-            draft.questions.remove(i);
             return Ok(editor_page(
                 &who,
                 &draft,
