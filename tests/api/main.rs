@@ -15,6 +15,7 @@ mod docs;
 mod errors;
 mod media;
 mod office_fieldwork;
+mod office_questionnaires;
 mod office_year;
 mod privacy;
 mod resources;

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod national_id;
 pub mod place;
 pub mod questionnaire;
+pub mod questionnaire_xlsform;
 pub mod role;
 pub mod sync;
 pub mod validation;

@@ -728,6 +728,25 @@ pub fn default_questionnaire() -> Result<Questionnaire, String> {
     serde_json::from_str(DEFAULT_QUESTIONNAIRE_JSON).map_err(|e| e.to_string())
 }
 
+/// The code of the questionnaire phones ask when it exists.
+pub const PHONE_CODE: &str = "satisfaction";
+
+/// Which of these versions (code, version) a phone asks, as the field app decides it
+/// (`currentQuestionnaire` in `crates/app/static/js/survey-view.js`): every version is pulled,
+/// and the phone takes the newest version of `satisfaction`, else the newest of any. The index
+/// into `versions`, `None` when it is empty.
+pub fn phones_pick<'a>(versions: impl IntoIterator<Item = (&'a str, i32)>) -> Option<usize> {
+    let all: Vec<(&str, i32)> = versions.into_iter().collect();
+    let newest = |of: &dyn Fn(&str) -> bool| {
+        all.iter()
+            .enumerate()
+            .filter(|(_, (c, _))| of(c))
+            .max_by_key(|(i, (_, v))| (*v, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i)
+    };
+    newest(&|c| c == PHONE_CODE).or_else(|| newest(&|_| true))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -772,6 +791,21 @@ mod tests {
         assert_eq!(q.questions[1].kind, QuestionKind::Text { max_chars: 500 });
         assert_eq!(q.questions[1].show_if.as_ref().unwrap().equals, json!("no"));
         q.validate_definition().unwrap();
+    }
+
+    #[test]
+    fn phones_take_the_newest_satisfaction_else_the_newest() {
+        assert_eq!(phones_pick([]), None);
+        assert_eq!(
+            phones_pick([
+                ("satisfaction", 1),
+                ("other", 9),
+                ("satisfaction", 3),
+                ("satisfaction", 2)
+            ]),
+            Some(2)
+        );
+        assert_eq!(phones_pick([("a", 1), ("b", 4), ("a", 2)]), Some(1));
     }
 
     #[test]
