@@ -14,6 +14,7 @@ on_both_backends!(
     import_refuses_without_csrf_for_other_roles_and_too_large_files,
     admin_adds_an_inspector_with_grants_resets_and_disables,
     people_pages_refuse_bad_input_other_roles_and_unknown_ids,
+    office_adds_a_unit_and_its_responsible_person,
 );
 
 /// A page answer: status, `Location`, body.
@@ -653,6 +654,127 @@ async fn people_pages_refuse_bad_input_other_roles_and_unknown_ids(backend: Back
     assert_eq!(api_login(&app, "inspector1", PASSWORD).await, 200);
 }
 
+async fn office_adds_a_unit_and_its_responsible_person(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let office = app.login("office").await;
+    let session = app.web_session("office").await;
+    let csrf = csrf_of(&app, "/ui/units", &session).await;
+    let units_before = app.list_all("/units", &office).await.len();
+
+    let p = post_form(
+        &app,
+        "/ui/units",
+        &session,
+        &[
+            ("csrf", &csrf),
+            ("name", "海口市测试局"),
+            ("kind", "paired_unit"),
+            ("district_code", ""),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.text);
+    let units = app.list_all("/units", &office).await;
+    assert_eq!(units.len(), units_before + 1);
+    let unit = units.iter().find(|u| u["name"] == "海口市测试局").unwrap();
+    assert_eq!(unit["kind"], "paired_unit");
+    let unit_id = unit["id"].as_str().unwrap().to_owned();
+
+    // In place: a blank name, the same name again, a bad district code, a bad phone.
+    for (form, field) in [
+        (vec![("name", ""), ("kind", "lead_unit")], "err-name"),
+        (
+            vec![("name", "海口市测试局"), ("kind", "lead_unit")],
+            "err-name",
+        ),
+        (
+            vec![
+                ("name", "另一局"),
+                ("kind", "lead_unit"),
+                ("district_code", "12"),
+            ],
+            "err-district_code",
+        ),
+    ] {
+        let mut f = vec![("csrf", csrf.as_str())];
+        f.extend(form);
+        let p = post_form(&app, "/ui/units", &session, &f).await;
+        assert_eq!(p.status, 400, "{}", p.text);
+        assert!(
+            p.text.contains(&format!("id=\"{field}\"")),
+            "{field}: {}",
+            p.text
+        );
+    }
+    assert_eq!(
+        app.list_all("/units", &office).await.len(),
+        units_before + 1
+    );
+
+    let p = post_form(
+        &app,
+        "/ui/persons",
+        &session,
+        &[
+            ("csrf", &csrf),
+            ("name", "测试员"),
+            ("unit_id", &unit_id),
+            ("phone", "not-a-phone"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 400);
+    assert!(p.text.contains("id=\"err-phone\""), "{}", p.text);
+    assert!(
+        p.text.contains("value=\"not-a-phone\""),
+        "the input is kept"
+    );
+    let p = post_form(
+        &app,
+        "/ui/persons",
+        &session,
+        &[
+            ("csrf", &csrf),
+            ("name", "测试员"),
+            ("unit_id", &unit_id),
+            ("phone", "13900139000"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.text);
+    let persons = app
+        .list_all(&format!("/persons?unit={unit_id}"), &office)
+        .await;
+    assert_eq!(persons.len(), 1, "{persons:?}");
+    assert_eq!(persons[0]["name"], "测试员");
+    let page = get(&app, "/ui/units", &session).await;
+    assert!(page.text.contains("139****9000") && !page.text.contains("13900139000"));
+
+    // Refusals: no CSRF token, a role that may not, a unit id that is not one.
+    let p = post_form(
+        &app,
+        "/ui/units",
+        &session,
+        &[("csrf", "x"), ("name", "三局"), ("kind", "lead_unit")],
+    )
+    .await;
+    assert_eq!(p.status, 400);
+    let district = app.web_session("reviewer-longhua").await;
+    assert_eq!(get(&app, "/ui/units", &district).await.status, 403);
+    let p = post_form(
+        &app,
+        "/ui/persons",
+        &session,
+        &[("csrf", &csrf), ("name", "x"), ("unit_id", "nope")],
+    )
+    .await;
+    assert_eq!(p.status, 400);
+    assert_eq!(
+        app.list_all("/units", &office).await.len(),
+        units_before + 1
+    );
+}
+
 /// The import and the people pages in Chromium, as the office and the admin use them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registry_and_people_pages_in_a_real_browser() {
@@ -696,6 +818,7 @@ async fn registry_and_people_pages_in_a_real_browser() {
         "import-done.png",
         "people.png",
         "people-user.png",
+        "units.png",
     ] {
         assert!(shots.join(shot).is_file(), "screenshot {shot} saved");
     }

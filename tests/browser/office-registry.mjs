@@ -95,6 +95,15 @@ try {
   await Promise.all([page.waitForURL(/\/ui\/import\?created=0&updated=0/), page.click("#import")]);
   assert.equal(await count(officeToken), before + 3);
 
+  // Units and their responsible persons, linked from the import page.
+  await page.goto(`${base}/ui/import`);
+  await Promise.all([page.waitForURL(/\/ui\/units$/), page.click("a[href='/ui/units']")]);
+  await page.fill("#add-unit input[name=name]", "海口市浏览器测试局");
+  await page.selectOption("#add-unit select[name=kind]", "lead_unit");
+  await Promise.all([page.waitForURL(/\/ui\/units$/), page.click("#create-unit")]);
+  assert.ok(await page.locator("tr[data-unit='海口市浏览器测试局']").count(), "the new unit is listed");
+  await page.screenshot({ path: `${shots}/units.png`, fullPage: true });
+
   // --- The admin: add an inspector with a village, check their scope, disable them.
   const admin = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const people = await signIn(admin, "admin", "/ui/people");

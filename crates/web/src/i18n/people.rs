@@ -92,6 +92,38 @@ pub struct Texts {
     pub n_villages: &'static str,
     /// Count of households.
     pub n_households: &'static str,
+    /// Title: units and persons.
+    pub units_title: &'static str,
+    /// Unit.
+    pub unit: &'static str,
+    /// Unit name.
+    pub unit_name: &'static str,
+    /// Unit kind.
+    pub unit_kind: &'static str,
+    /// Paired villages.
+    pub paired_villages: &'static str,
+    /// Responsible persons.
+    pub persons: &'static str,
+    /// Person name.
+    pub person_name: &'static str,
+    /// Work phone.
+    pub phone: &'static str,
+    /// Add a unit.
+    pub add_unit: &'static str,
+    /// Add a person.
+    pub add_person: &'static str,
+    /// Name rule.
+    pub bad_name: &'static str,
+    /// Phone rule.
+    pub bad_phone: &'static str,
+    /// District code rule.
+    pub bad_district: &'static str,
+    /// Unit missing.
+    pub bad_unit: &'static str,
+    /// Name taken.
+    pub name_taken: &'static str,
+    /// No units yet.
+    pub no_units: &'static str,
 }
 
 /// zh-CN.
@@ -140,7 +172,31 @@ pub static ZH_CN: Texts = Texts {
     back: "返回人员列表",
     n_villages: "个村",
     n_households: "户",
+    units_title: "帮扶单位与责任人",
+    unit: "单位",
+    unit_name: "单位名称",
+    unit_kind: "单位类型",
+    paired_villages: "结对村数",
+    persons: "帮扶责任人",
+    person_name: "责任人姓名",
+    phone: "工作电话",
+    add_unit: "添加单位",
+    add_person: "添加帮扶责任人",
+    bad_name: "名称必填，且不能过长",
+    bad_phone: "电话号码格式不正确",
+    bad_district: "区县代码应为 6 位数字，可不填",
+    bad_unit: "请选择单位",
+    name_taken: "已有同名单位",
+    no_units: "还没有单位。",
 };
+
+/// A unit kind as the office says it.
+pub fn unit_kind_label(k: fieldcheck_domain::UnitKind) -> &'static str {
+    match k {
+        fieldcheck_domain::UnitKind::LeadUnit => "牵头单位",
+        fieldcheck_domain::UnitKind::PairedUnit => "结对帮扶单位",
+    }
+}
 
 /// A role's name as the office says it.
 pub fn role_label(r: Role) -> &'static str {

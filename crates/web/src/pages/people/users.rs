@@ -234,6 +234,7 @@ fn list_page(
     problems: &Problems,
 ) -> HttpResponse {
     let body = html! {
+        p { a href="/ui/units" { (P.units_title) } }
         table #users {
             thead { tr {
                 th scope="col" { (P.username) } th scope="col" { (P.display_name) } th scope="col" { (P.role) }

@@ -43,6 +43,7 @@ fn upload_form(who: &Reviewer) -> Markup {
 fn upload_page(who: &Reviewer, message: Option<&str>, status: StatusCode) -> HttpResponse {
     let body = html! {
         p { (R.intro) }
+        p { a href="/ui/units" { (crate::i18n::people::ZH_CN.units_title) } }
         @if let Some(m) = message { p.error #import-error role="alert" { (m) } }
         (upload_form(who))
     };
