@@ -16,6 +16,7 @@ mod errors;
 mod media;
 mod office_fieldwork;
 mod office_questionnaires;
+mod office_registry;
 mod office_year;
 mod privacy;
 mod resources;

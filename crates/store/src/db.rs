@@ -115,6 +115,17 @@ impl WriteTxn {
         self.freshness.bump();
         Ok(())
     }
+
+    /// Rolls the transaction back now (dropping it does the same, later): for a caller that
+    /// wrote only to see what would change, and writes again at once.
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        let txn = self
+            .txn
+            .take()
+            .unwrap_or_else(|| unreachable!("only commit and drop take the transaction"));
+        txn.rollback().await?;
+        Ok(())
+    }
 }
 
 impl Store {

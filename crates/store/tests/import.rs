@@ -10,7 +10,8 @@ use fieldcheck_store::entities::{
     audit_log, households, measures, members, persons, plans, unit_villages, units,
 };
 use fieldcheck_store::import::{
-    ImportOutcome, ImportReport, RowError, import_households, read_rows,
+    HouseholdChange, ImportMode, ImportOutcome, ImportReport, RowError, import_households,
+    mask_name, read_rows, run_import,
 };
 use fieldcheck_store::places::{self, NewPlace};
 use fieldcheck_store::{Store, StoreError, audit};
@@ -285,7 +286,58 @@ on_both_backends!(
     changed_household_is_updated_and_new_rows_added,
     layout_and_consistency_problems_are_reported,
     odd_files_do_not_panic,
+    a_preview_reports_what_the_import_then_does_and_writes_nothing,
 );
+
+/// The office's preview: the same run as the import, rolled back. It reports exactly what the
+/// import then reports, names the households it would create, and leaves no row and no audit
+/// entry behind; the import that follows is audited under its actor.
+async fn a_preview_reports_what_the_import_then_does_and_writes_nothing(backend: Backend) {
+    let e = env(backend).await;
+    let path = e.write("upload.csv", &valid_csv());
+    let before = counts(&e.store).await;
+    let preview = run_import(&e.store, &path, "户.csv", None, ImportMode::Preview)
+        .await
+        .unwrap();
+    assert_eq!(preview.outcome, ImportOutcome::Imported(first_import()));
+    assert_eq!(
+        preview.households,
+        [
+            HouseholdChange {
+                registration_no: "HK-001".into(),
+                head_name_masked: "王**".into(),
+                created: true
+            },
+            HouseholdChange {
+                registration_no: "HK-002".into(),
+                head_name_masked: "陈**".into(),
+                created: true
+            },
+        ]
+    );
+    assert_eq!(counts(&e.store).await, before, "a preview writes nothing");
+    assert!(import_audits(&e.store).await.is_empty());
+
+    let actor = fieldcheck_domain::UserId::new();
+    let done = run_import(&e.store, &path, "户.csv", Some(actor), ImportMode::Write)
+        .await
+        .unwrap();
+    assert_eq!(done, preview);
+    assert_eq!(counts(&e.store).await, [2, 3, 1, 1, 1, 1, 1]);
+    let audits = import_audits(&e.store).await;
+    assert_eq!(audits.len(), 1);
+    assert_eq!(audits[0].target_id, "户.csv");
+    assert_eq!(audits[0].actor, Some(actor.to_string()));
+
+    // Again: every household unchanged, none listed.
+    let again = run_import(&e.store, &path, "户.csv", None, ImportMode::Preview)
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, ImportOutcome::Imported(second_import()));
+    assert!(again.households.is_empty());
+    assert_eq!(mask_name(" 欧阳 "), "欧*");
+    assert_eq!(mask_name(""), "");
+}
 
 async fn csv_with_chinese_headers_imports_once(backend: Backend) {
     let e = env(backend).await;

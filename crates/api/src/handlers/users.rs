@@ -42,8 +42,9 @@ pub async fn get(
     with_etag(&req, &users::get(&state.store.db, path_id(&id)?).await?)
 }
 
-/// argon2 is deliberately slow: the hash is computed off the async workers.
-async fn hash_off_thread(password: Option<String>) -> Result<Option<String>> {
+/// argon2 is deliberately slow: the hash is computed off the async workers (the office's
+/// people pages call this too).
+pub async fn hash_off_thread(password: Option<String>) -> Result<Option<String>> {
     match password {
         Some(pw) => Ok(Some(
             spawn_blocking_in_span(move || fieldcheck_store::password::hash(&pw))

@@ -59,6 +59,45 @@ pub struct RowError {
     pub reason: String,
 }
 
+/// Whether an import writes what it found, or runs the very same writes in a transaction it
+/// then rolls back, to show what would change (the office's preview).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Write, audit and commit.
+    Write,
+    /// Write, then roll back: nothing stays, nothing is audited.
+    Preview,
+}
+
+/// One household of the file that the import creates or changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HouseholdChange {
+    /// Registration number (户编号).
+    pub registration_no: String,
+    /// The head's name masked: its first character, then one `*` per further character.
+    pub head_name_masked: String,
+    /// Created (else changed).
+    pub created: bool,
+}
+
+/// An import's outcome, with the households it created or changed, in file order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImportRun {
+    /// What was written (or, for a preview, would be), or every problem of the file.
+    pub outcome: ImportOutcome,
+    /// The households created or changed (empty when rejected).
+    pub households: Vec<HouseholdChange>,
+}
+
+/// A name as lists of many households show it: its first character, the rest as `*`.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        None => String::new(),
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+    }
+}
+
 /// The result of an import.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -3,12 +3,12 @@
 use super::check_file::{HouseholdIn, check};
 use super::check_row::Fv;
 use super::read::{read_raw, table};
-use super::{ImportOutcome, ImportReport, RowError};
+use super::{HouseholdChange, ImportMode, ImportOutcome, ImportReport, ImportRun, RowError};
 use crate::entities::{households, measures, members, persons, plans, unit_villages, units};
 use crate::{Store, StoreError, audit, now};
 use fieldcheck_domain::{
     HouseholdId, HouseholdStatus, MeasureId, MeasureStatus, MemberId, PersonId, PlanId, PlanStatus,
-    UnitId, UnitKind,
+    UnitId, UnitKind, UserId,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use std::collections::{BTreeSet, HashMap};
@@ -121,6 +121,7 @@ async fn write_household(
     conn: &impl ConnectionTrait,
     shared: &mut Shared,
     report: &mut ImportReport,
+    changes: &mut Vec<HouseholdChange>,
     h: HouseholdIn,
 ) -> Result<(), StoreError> {
     let f = &h.fields;
@@ -404,6 +405,13 @@ async fn write_household(
     } else {
         report.households_unchanged += 1;
     }
+    if is_new || touched {
+        changes.push(HouseholdChange {
+            registration_no: hh.registration_no.clone(),
+            head_name_masked: super::mask_name(&hh.head_name),
+            created: is_new,
+        });
+    }
     Ok(())
 }
 
@@ -411,8 +419,32 @@ async fn write_household(
 /// layout). Every row is checked first; if anything is wrong nothing is written and every problem
 /// is returned. Otherwise everything is written in one transaction with one audit entry.
 pub async fn import_households(store: &Store, path: &Path) -> Result<ImportOutcome, StoreError> {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(run_import(store, path, &file, None, ImportMode::Write)
+        .await?
+        .outcome)
+}
+
+/// The import itself, for the command line and the office's pages alike. `source` names the file
+/// in the audit entry, `actor` is who imports (`None`: the command line). With
+/// [`ImportMode::Preview`] every check and every write runs exactly as for a real import, inside
+/// a transaction that is then rolled back: the report says what an import would do now.
+pub async fn run_import(
+    store: &Store,
+    path: &Path,
+    source: &str,
+    actor: Option<UserId>,
+    mode: ImportMode,
+) -> Result<ImportRun, StoreError> {
+    let rejected = |errors| ImportRun {
+        outcome: ImportOutcome::Rejected(errors),
+        households: Vec::new(),
+    };
     let Some(t) = table(read_raw(path)?) else {
-        return Ok(ImportOutcome::Rejected(vec![RowError {
+        return Ok(rejected(vec![RowError {
             line: 1,
             column: None,
             reason: "文件为空，缺少表头行".into(),
@@ -421,24 +453,30 @@ pub async fn import_households(store: &Store, path: &Path) -> Result<ImportOutco
     let txn = store.write().await?;
     let households = match check(store, &*txn, &t).await? {
         Ok(h) => h,
-        // Dropping the transaction rolls it back; nothing was written anyway.
-        Err(errors) => return Ok(ImportOutcome::Rejected(errors)),
+        Err(errors) => {
+            txn.rollback().await?;
+            return Ok(rejected(errors));
+        }
     };
     let mut report = ImportReport::default();
     let mut shared = Shared::default();
+    let mut changes = Vec::new();
     for h in households {
-        write_household(store, &*txn, &mut shared, &mut report, h).await?;
+        write_household(store, &*txn, &mut shared, &mut report, &mut changes, h).await?;
     }
-    let file = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    if mode == ImportMode::Preview {
+        txn.rollback().await?;
+        return Ok(ImportRun {
+            outcome: ImportOutcome::Imported(report),
+            households: changes,
+        });
+    }
     audit::record(
         &*txn,
-        None,
+        actor,
         "household.import",
         "import",
-        file,
+        source,
         serde_json::json!({
             "households_created": report.households_created,
             "households_unchanged": report.households_unchanged,
@@ -460,5 +498,8 @@ pub async fn import_households(store: &Store, path: &Path) -> Result<ImportOutco
         members_created = report.members_created,
         "households imported"
     );
-    Ok(ImportOutcome::Imported(report))
+    Ok(ImportRun {
+        outcome: ImportOutcome::Imported(report),
+        households: changes,
+    })
 }

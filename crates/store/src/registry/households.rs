@@ -449,3 +449,38 @@ pub async fn update_household(
     .await?;
     get_household(conn, pii, scope, id, IdNumbers::Masked, actor).await
 }
+
+/// Registration numbers (户编号) with the households they name, for forms where people type
+/// numbers rather than ids: each number given, with its household if one is registered.
+pub async fn ids_by_registration_no(
+    conn: &impl ConnectionTrait,
+    numbers: &[String],
+) -> Result<Vec<(String, Option<HouseholdId>)>, StoreError> {
+    let found: std::collections::HashMap<String, uuid::Uuid> = households::Entity::find()
+        .filter(households::Column::RegistrationNo.is_in(numbers.iter().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| (h.registration_no, h.id))
+        .collect();
+    Ok(numbers
+        .iter()
+        .map(|n| (n.clone(), found.get(n).copied().map(HouseholdId)))
+        .collect())
+}
+
+/// The registration numbers of the given households (those that exist), in registration order.
+pub async fn registration_nos(
+    conn: &impl ConnectionTrait,
+    ids: &[HouseholdId],
+) -> Result<Vec<String>, StoreError> {
+    let mut nos: Vec<String> = households::Entity::find()
+        .filter(households::Column::Id.is_in(ids.iter().map(|h| h.0)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.registration_no)
+        .collect();
+    nos.sort();
+    Ok(nos)
+}
