@@ -362,6 +362,17 @@ async fn data_pages_in_a_real_browser() {
         .map(|c| c.to_string())
         .collect();
     assert!(header.contains(&"您对本地的脱贫攻坚帮扶工作满意吗？".to_owned()));
+    let head = header
+        .iter()
+        .position(|h| h == "户主")
+        .expect("the head's column");
+    let rows: Vec<String> = sheet.rows().skip(1).map(|r| r[head].to_string()).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|n| n.chars().count() >= 2 && n.chars().skip(1).all(|c| c == '*')),
+        "names masked: {rows:?}"
+    );
     assert!(book.worksheet_range("编码表").is_ok());
     let csv = std::fs::read_to_string(shots.join("responses.csv")).unwrap();
     assert!(csv.starts_with('\u{feff}') && csv.contains("很满意"));

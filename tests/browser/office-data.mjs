@@ -61,6 +61,7 @@ try {
     assert.equal(await svgs.nth(i).getAttribute("role"), "img");
   }
   assert.ok((await page.locator("svg.chart rect[class^='series-']").count()) > 0, "the satisfaction bars");
+  assert.ok((await page.locator("details.chart-data table th[scope=row]").count()) > 0, "the numbers as a table");
   await page.screenshot({ path: `${shots}/charts.png`, fullPage: true });
   assert.equal(await page.locator("header nav a[href='/ui/audit']").count(), 0, "the office has no audit log");
   await office.close();

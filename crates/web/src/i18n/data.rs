@@ -170,6 +170,8 @@ pub struct Texts {
     pub bad_id: &'static str,
     /// Back to the log.
     pub back_to_log: &'static str,
+    /// The numbers behind a chart.
+    pub numbers: &'static str,
     /// Assessee kinds, in `AssesseeKind::ALL` order.
     pub assessee_kinds: [&'static str; 4],
 }
@@ -267,5 +269,6 @@ pub static ZH_CN: Texts = Texts {
     bad_date: "日期格式应为 YYYY-MM-DD",
     bad_id: "不是有效的ID",
     back_to_log: "返回审计日志",
+    numbers: "查看数据表",
     assessee_kinds: ["区党委和政府", "牵头单位", "结对帮扶单位", "帮扶责任人"],
 };

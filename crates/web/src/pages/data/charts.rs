@@ -118,7 +118,7 @@ pub(crate) async fn page(
             .cloned()
             .unwrap_or_else(|| code.to_owned())
     };
-    let mut charts: Vec<Markup> = Vec::new();
+    let mut charts: Vec<(String, Markup)> = Vec::new();
 
     // Progress per district over the window.
     if p.role.may(Action::ReviewEvidence) {
@@ -145,7 +145,10 @@ pub(crate) async fn page(
             .collect();
         let per = progress(start, days, &events, &district_of);
         if per.is_empty() {
-            charts.push(svg::lines(D.chart_progress, &day_labels, &[], D.no_data));
+            charts.push((
+                D.chart_progress.to_owned(),
+                svg::lines(D.chart_progress, &day_labels, &[], D.no_data),
+            ));
         }
         for (code, [v, r, ph]) in per {
             let title = format!("{} · {}", D.chart_progress, district_name(&code));
@@ -154,7 +157,8 @@ pub(crate) async fn page(
                 (D.series_activity[1], r),
                 (D.series_activity[2], ph),
             ];
-            charts.push(svg::lines(&title, &day_labels, &series, D.no_data));
+            let chart = svg::lines(&title, &day_labels, &series, D.no_data);
+            charts.push((title, chart));
         }
     }
 
@@ -178,12 +182,10 @@ pub(crate) async fn page(
         .into_iter()
         .map(|(d, v)| (district_name(&d), v))
         .collect();
-    charts.push(svg::stacked_bars(
-        D.chart_satisfaction_district,
-        &D.series_satisfaction,
-        &rows,
-        D.no_data,
-    ));
+    charts.push((D.chart_satisfaction_district.to_owned(), html! {
+        (svg::stacked_bars(D.chart_satisfaction_district, &D.series_satisfaction, &rows, D.no_data))
+        (svg::table(D.numbers, &D.series_satisfaction, &rows))
+    }));
     let per_assessee = fieldwork::satisfaction(db, &p.scope, cycle.id, None).await?;
     let ids: Vec<Uuid> = per_assessee
         .iter()
@@ -204,12 +206,10 @@ pub(crate) async fn page(
         })
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    charts.push(svg::stacked_bars(
-        D.chart_satisfaction_assessee,
-        &D.series_satisfaction,
-        &rows,
-        D.no_data,
-    ));
+    charts.push((D.chart_satisfaction_assessee.to_owned(), html! {
+        (svg::stacked_bars(D.chart_satisfaction_assessee, &D.series_satisfaction, &rows, D.no_data))
+        (svg::table(D.numbers, &D.series_satisfaction, &rows))
+    }));
 
     // Flags per village, over the photos of the window.
     if p.role.may(Action::ReviewEvidence) {
@@ -259,7 +259,13 @@ pub(crate) async fn page(
             .iter()
             .map(|f| i18n::flag_label(*f))
             .collect();
-        charts.push(svg::stacked_bars(D.chart_flags, &series, &rows, D.no_data));
+        charts.push((
+            D.chart_flags.to_owned(),
+            html! {
+                (svg::stacked_bars(D.chart_flags, &series, &rows, D.no_data))
+                (svg::table(D.numbers, &series, &rows))
+            },
+        ));
     }
 
     // Score distribution per kind of assessee.
@@ -276,18 +282,22 @@ pub(crate) async fn page(
             .into_iter()
             .map(|(k, v)| (kind_label(&k), v))
             .collect();
-        charts.push(svg::stacked_bars(
-            D.chart_scores,
-            &D.series_scores,
-            &rows,
-            D.no_data,
+        charts.push((
+            D.chart_scores.to_owned(),
+            html! {
+                (svg::stacked_bars(D.chart_scores, &D.series_scores, &rows, D.no_data))
+                (svg::table(D.numbers, &D.series_scores, &rows))
+            },
         ));
     }
 
     let body = html! {
         (picker)
-        @for c in &charts {
-            figure.chart { (c) }
+        @for (title, c) in &charts {
+            figure.chart {
+                figcaption { h2 { (title) } }
+                (c)
+            }
         }
     };
     Ok(layout(&who, D.charts, body))

@@ -62,6 +62,20 @@ fn num(v: f64) -> String {
     }
 }
 
+/// Characters of a bar's label that fit left of the plot.
+const LABEL_CHARS: usize = 11;
+
+/// A label cut to fit, with an ellipsis.
+fn short(label: &str) -> String {
+    if label.chars().count() <= LABEL_CHARS {
+        label.to_owned()
+    } else {
+        let mut s: String = label.chars().take(LABEL_CHARS - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
 const WIDTH: f64 = 720.0;
 const LEFT: f64 = 170.0;
 const RIGHT: f64 = 20.0;
@@ -142,11 +156,34 @@ pub(crate) fn stacked_bars(
             }
             @for (i, (label, values)) in rows.iter().enumerate() {
                 @let y = top_y + i as f64 * (BAR + GAP);
-                text.label x=(LEFT - 6.0) y=(y + BAR * 0.7) text-anchor="end" { (label) }
+                text.label x=(LEFT - 6.0) y=(y + BAR * 0.7) text-anchor="end" { (short(label)) title { (label) } }
                 @for (s, start, v) in segments(values) {
                     @let (x0, x1) = (x.at(start), x.at(start + v));
                     rect class=(format!("series-{}", s % 8)) x=(x0) y=(y) width=((x1 - x0).max(0.5)) height=(BAR) {
                         title { (label) " · " (series.get(s).copied().unwrap_or("")) "：" (num(v)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The numbers of a stacked bar chart as a table, folded under `summary`, for whoever does not
+/// read the picture.
+pub(crate) fn table(summary: &str, series: &[&str], rows: &[(String, Vec<f64>)]) -> Markup {
+    html! {
+        @if !rows.is_empty() {
+            details.chart-data {
+                summary { (summary) }
+                table {
+                    thead { tr { th scope="col" {} @for s in series { th scope="col" { (s) } } } }
+                    tbody {
+                        @for (label, values) in rows {
+                            tr {
+                                th scope="row" { (label) }
+                                @for v in values { td.num { (num(*v)) } }
+                            }
+                        }
                     }
                 }
             }
@@ -262,6 +299,40 @@ mod tests {
         // The axis runs to 5 (4 rounded up): the first bar's 3 ends at 3/5 of the plot.
         let end_of_three = Scale::new((0.0, 5.0), (LEFT, WIDTH - RIGHT)).at(3.0);
         assert!(m.contains(&format!(r#"x="{end_of_three}""#)), "{m}");
+    }
+
+    #[test]
+    fn long_labels_are_cut() {
+        assert_eq!(short("龙华区"), "龙华区");
+        assert_eq!(
+            short("海口市发展和改革委员会（结对龙华区）"),
+            "海口市发展和改革委员…"
+        );
+        let m = stacked_bars(
+            "t",
+            &["a"],
+            &[("海口市发展和改革委员会（结对龙华区）".into(), vec![1.0])],
+            "-",
+        )
+        .into_string();
+        assert!(m.contains("<title>海口市发展和改革委员会（结对龙华区）</title>"));
+    }
+
+    #[test]
+    fn the_numbers_are_also_a_table() {
+        let m = table(
+            "数据",
+            &["满意", "不满意"],
+            &[("龙华区".into(), vec![3.0, 1.0])],
+        )
+        .into_string();
+        assert!(
+            m.contains(
+                r#"<th scope="row">龙华区</th><td class="num">3</td><td class="num">1</td>"#
+            ),
+            "{m}"
+        );
+        assert!(table("数据", &["a"], &[]).into_string().is_empty());
     }
 
     #[test]
