@@ -254,7 +254,7 @@ pub static ZH_CN: Texts = Texts {
     target_id: "对象ID",
     from: "起始日期",
     to: "截止日期",
-    at: "时间(UTC)",
+    at: "时间",
     details: "详情",
     seq: "序号",
     system: "系统",

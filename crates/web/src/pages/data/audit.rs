@@ -185,7 +185,7 @@ pub(crate) async fn page(
                     @for e in &entries {
                         tr {
                             td.num { (e.seq) }
-                            td { (e.at.format("%Y-%m-%d %H:%M:%S")) }
+                            td { (crate::i18n::local_time(&state, e.at, true)) }
                             td { (actor_name(&e.actor)) }
                             td.mono { (e.action) }
                             td { (e.target_type) }
