@@ -14,6 +14,7 @@ mod contract;
 mod docs;
 mod errors;
 mod media;
+mod office_data;
 mod office_fieldwork;
 mod office_questionnaires;
 mod office_registry;

@@ -183,13 +183,61 @@ pub async fn list(
     before_seq: Option<i64>,
     limit: u64,
 ) -> Result<Vec<audit_log::Model>, StoreError> {
+    let filter = AuditFilter {
+        target_type: target.map(|t| t.0.to_owned()),
+        target_id: target.map(|t| t.1.to_owned()),
+        ..Default::default()
+    };
+    search(conn, &filter, before_seq, limit).await
+}
+
+/// Which entries to read; every field narrows the selection.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// The acting user's id (`-` for the system's entries, which have none).
+    pub actor: Option<String>,
+    /// The action, e.g. `pii.reveal`.
+    pub action: Option<String>,
+    /// Kind of record acted on.
+    pub target_type: Option<String>,
+    /// Id of the record acted on.
+    pub target_id: Option<String>,
+    /// At or after.
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// At or before.
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One page of the entries `filter` selects, newest first, before sequence number `before_seq`
+/// (keyset paging: the next page starts before the last entry's `seq`).
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    before_seq: Option<i64>,
+    limit: u64,
+) -> Result<Vec<audit_log::Model>, StoreError> {
     let mut q = audit_log::Entity::find()
         .order_by_desc(audit_log::Column::Seq)
         .limit(limit);
-    if let Some((t, id)) = target {
-        q = q
-            .filter(audit_log::Column::TargetType.eq(t))
-            .filter(audit_log::Column::TargetId.eq(id));
+    match filter.actor.as_deref() {
+        Some("-") => q = q.filter(audit_log::Column::Actor.is_null()),
+        Some(a) => q = q.filter(audit_log::Column::Actor.eq(a)),
+        None => {}
+    }
+    if let Some(a) = &filter.action {
+        q = q.filter(audit_log::Column::Action.eq(a.as_str()));
+    }
+    if let Some(t) = &filter.target_type {
+        q = q.filter(audit_log::Column::TargetType.eq(t.as_str()));
+    }
+    if let Some(i) = &filter.target_id {
+        q = q.filter(audit_log::Column::TargetId.eq(i.as_str()));
+    }
+    if let Some(f) = filter.from {
+        q = q.filter(audit_log::Column::At.gte(f));
+    }
+    if let Some(t) = filter.to {
+        q = q.filter(audit_log::Column::At.lte(t));
     }
     if let Some(b) = before_seq {
         q = q.filter(audit_log::Column::Seq.lt(b));

@@ -813,7 +813,7 @@ fn check_fix(errors: &mut ValidationErrors, name: &str, f: &Option<DeviceFix>) {
 
 /// The two-no-worries-three-guarantees (两不愁三保障) and safe drinking water (饮水安全), which
 /// exit verification checks with them.
-const CHECKLIST_ITEMS: [&str; 6] = [
+pub const CHECKLIST_ITEMS: [&str; 6] = [
     "food",
     "clothing",
     "education",
@@ -1511,4 +1511,33 @@ pub async fn head(conn: &impl ConnectionTrait) -> Result<i64, StoreError> {
         .one(conn)
         .await?
         .map_or(0, |c| c.seq))
+}
+
+/// One page of the visits a caller sees (as [`pull`] decides: own records for field roles,
+/// households in scope otherwise), in id order, optionally started within a window; for the
+/// raw-data export.
+pub async fn visits_page(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    started_between: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Visit>, StoreError> {
+    let mut q = visits::Entity::find()
+        .filter(own_records(
+            scope,
+            visits::Column::UserId,
+            visits::Column::HouseholdId,
+        ))
+        .order_by_asc(visits::Column::Id)
+        .limit(limit);
+    if let Some((from, to)) = started_between {
+        q = q
+            .filter(visits::Column::StartedAt.gte(from))
+            .filter(visits::Column::StartedAt.lte(to));
+    }
+    if let Some(a) = after {
+        q = q.filter(visits::Column::Id.gt(a));
+    }
+    Ok(q.all(conn).await?.into_iter().map(Visit::from).collect())
 }

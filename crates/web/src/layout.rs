@@ -67,6 +67,7 @@ const NAV: &[(&str, &str, Action)] = &[
         Action::ManageCycles,
     ),
     ("/ui/queues", T.nav_queues, Action::ReviewEvidence),
+    ("/ui/data", T.nav_data, Action::ReadResponses),
     ("/ui/people", T.nav_people, Action::ManageUsers),
     ("/ui/audit", T.nav_audit, Action::ReadAudit),
 ];

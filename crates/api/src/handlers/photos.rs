@@ -27,7 +27,8 @@ pub struct PhotoQuery {
     limit: Option<u64>,
 }
 
-fn sees_locations(p: &Principal) -> bool {
+/// Whether the caller sees where photos were taken (EXIF and device positions).
+pub fn sees_locations(p: &Principal) -> bool {
     p.role.may(Action::ReadOriginals) || matches!(p.role, Role::Inspector | Role::Surveyor)
 }
 

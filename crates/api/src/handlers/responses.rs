@@ -45,7 +45,7 @@ pub async fn submit(
 }
 
 /// Field workers read only the responses they recorded.
-fn own_only(p: &Principal) -> Option<UserId> {
+pub fn own_only(p: &Principal) -> Option<UserId> {
     matches!(p.role, Role::Inspector | Role::Surveyor).then_some(p.user)
 }
 

@@ -593,3 +593,42 @@ pub async fn send_back(
     .await?;
     Ok(json!({ "id": id, "status": "returned", "version": version, "review_comments": comments }))
 }
+
+/// One page of a cycle's responses to one questionnaire version, in id order, as the raw-data
+/// export reads them: the same visibility as [`list_responses`], without its cap.
+pub async fn responses_page(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    own: Option<UserId>,
+    cycle_id: Uuid,
+    questionnaire_id: Uuid,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Response>, StoreError> {
+    let mut q = visible_responses(scope, own)
+        .filter(responses::Column::CycleId.eq(cycle_id))
+        .filter(responses::Column::QuestionnaireId.eq(questionnaire_id))
+        .order_by_asc(responses::Column::Id)
+        .limit(limit);
+    if let Some(a) = after {
+        q = q.filter(responses::Column::Id.gt(a));
+    }
+    let rows = q.all(conn).await?;
+    with_links(conn, rows).await
+}
+
+/// Whether each response of a cycle in scope says its household is satisfied (for the charts).
+pub async fn cycle_satisfaction(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    cycle_id: Uuid,
+) -> Result<Vec<(Uuid, Option<bool>)>, StoreError> {
+    Ok(visible_responses(scope, None)
+        .select_only()
+        .column(responses::Column::HouseholdId)
+        .column(responses::Column::Satisfied)
+        .filter(responses::Column::CycleId.eq(cycle_id))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}

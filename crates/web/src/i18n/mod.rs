@@ -38,6 +38,8 @@ pub struct Texts {
     pub nav_people: &'static str,
     /// Navigation: audit log.
     pub nav_audit: &'static str,
+    /// Navigation: raw data and charts.
+    pub nav_data: &'static str,
     /// Sign out.
     pub sign_out: &'static str,
     /// Sign-in page title.
@@ -229,6 +231,7 @@ pub static ZH_CN: Texts = Texts {
     nav_queues: "复核队列",
     nav_people: "人员",
     nav_audit: "审计日志",
+    nav_data: "数据与图表",
     sign_out: "退出",
     sign_in: "登录",
     username: "用户名",
