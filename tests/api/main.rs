@@ -14,6 +14,7 @@ mod contract;
 mod docs;
 mod errors;
 mod media;
+mod office_scoring;
 mod privacy;
 mod resources;
 mod schema_check;

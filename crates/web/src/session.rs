@@ -237,7 +237,8 @@ pub(crate) async fn login(
             Err(ApiError::TooManyAttempts { .. }) => return Ok(refused(T.too_many_attempts)),
             Err(e) => return Err(e.into()),
         };
-    if !account.role.may(Action::ReviewEvidence) || account.role == Role::Assessee {
+    // The office and reviewers, and commissioned evaluators (who score, and see nothing else).
+    if !OFFICE_ACTIONS.iter().any(|a| account.role.may(*a)) || account.role == Role::Assessee {
         return Err(WebError::Forbidden);
     }
     let token = encode_token();
