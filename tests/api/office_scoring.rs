@@ -242,6 +242,11 @@ async fn scoring_pages(backend: Backend) {
     assert!(html.contains("D1.2"), "{html}");
     // The survey's satisfaction is beside the items (two satisfied responses).
     assert!(html.contains("100.0%"), "{html}");
+    // The inspector's visit is offered as evidence.
+    assert!(
+        html.contains(&format!("value=\"visit:{}\"", s.visit)),
+        "{html}"
+    );
     let token = csrf(&html);
 
     // Without this session's token: refused, nothing stored.
@@ -325,8 +330,11 @@ async fn scoring_pages(backend: Backend) {
             ("score", "8.5"),
             ("method", "spot_check"),
             ("comment", "抽查10户"),
-            ("evidence", &format!("response:{}", s.responses[0])),
-            ("other", "document:资金台账.xlsx"),
+            ("evidence", &format!("visit:{}", s.visit)),
+            (
+                "other",
+                &format!("response:{}\ndocument:资金台账.xlsx", s.responses[0]),
+            ),
         ],
     )
     .await;
@@ -340,7 +348,13 @@ async fn scoring_pages(backend: Backend) {
     assert_eq!(stored[0]["comment"], "抽查10户");
     assert_eq!(
         stored[0]["evidence"],
-        json!([{ "kind": "response", "id": s.responses[0] }, { "kind": "document", "id": "资金台账.xlsx" }])
+        json!([{ "kind": "visit", "id": s.visit }, { "kind": "response", "id": s.responses[0] }, { "kind": "document", "id": "资金台账.xlsx" }])
+    );
+    // The sheet shows it linked, and checks the visit's box again.
+    let (_, html) = page(&app, &web, &sheet).await;
+    assert!(
+        html.contains(&format!("value=\"visit:{}\" checked", s.visit)),
+        "{html}"
     );
     // Revised: a new revision, the page shows it.
     let (status, _) = form(

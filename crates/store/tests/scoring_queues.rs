@@ -10,7 +10,7 @@ use common::Backend;
 use fieldcheck_domain::{Role, UserId};
 use fieldcheck_store::assessment as store;
 use fieldcheck_store::entities::{assessees, households, photo_records, users, visits};
-use fieldcheck_store::fieldwork::{QueueFilter, review_queue};
+use fieldcheck_store::fieldwork::{QueueFilter, review_queue, visits_of_assessee};
 use fieldcheck_store::{PageRequest, Scope, StoreError, demo, photos};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
@@ -164,6 +164,16 @@ async fn evidence_and_queues_under_scope(backend: Backend) {
         ..Default::default()
     };
     assert_eq!(by(responses, Scope::All).await, 0);
+
+    // The visits that speak for an assessee, whatever their review status, within scope.
+    let longhua_gov = district_government(db, "460106").await;
+    let xiuying_gov = district_government(db, "460108").await;
+    let of = |a: Uuid, scope: Scope| async move {
+        visits_of_assessee(db, &scope, a, 10).await.unwrap().len()
+    };
+    assert_eq!(of(longhua_gov, Scope::All).await, 2);
+    assert_eq!(of(xiuying_gov, Scope::All).await, 0);
+    assert_eq!(of(longhua_gov, other.clone()).await, 0);
 }
 
 async fn assessees_to_score(backend: Backend) {

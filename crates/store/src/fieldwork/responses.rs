@@ -715,3 +715,26 @@ pub async fn review_queue(
     out.sort_by_key(|e| e.updated_at);
     Ok(out)
 }
+
+/// The newest visits (at most `limit`) to the households whose evidence speaks for an assessee,
+/// within scope: evidence a score can link to.
+pub async fn visits_of_assessee(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    assessee: Uuid,
+    limit: u64,
+) -> Result<Vec<crate::sync::Visit>, StoreError> {
+    Ok(visits::Entity::find()
+        .filter(visits::Column::HouseholdId.in_subquery(scope.household_ids()))
+        .filter(crate::photos::of_assessee(
+            visits::Column::HouseholdId,
+            assessee,
+        ))
+        .order_by_desc(visits::Column::StartedAt)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}

@@ -88,6 +88,12 @@ pub struct Texts {
     pub sheet: &'static str,
     /// Link back to the list.
     pub back_to_list: &'static str,
+    /// A visit or response waiting for review.
+    pub status_submitted: &'static str,
+    /// Sent back for correction.
+    pub status_returned: &'static str,
+    /// Accepted.
+    pub status_accepted: &'static str,
 }
 
 /// zh-CN.
@@ -135,4 +141,7 @@ pub static ZH_CN: Texts = Texts {
     document: "资料",
     sheet: "评分表（只读）",
     back_to_list: "返回评分列表",
+    status_submitted: "待复核",
+    status_returned: "已退回修改",
+    status_accepted: "已通过",
 };

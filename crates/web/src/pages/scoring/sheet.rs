@@ -33,6 +33,14 @@ fn method_label(m: &str) -> &'static str {
     }
 }
 
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "returned" => S.status_returned,
+        "accepted" => S.status_accepted,
+        _ => S.status_submitted,
+    }
+}
+
 /// What the form said, to show it again beside its errors.
 #[derive(Default)]
 struct Entered {
@@ -143,6 +151,11 @@ async fn render(
     } else {
         Vec::new()
     };
+    let visits_seen = if p.role.may(Action::ReviewEvidence) {
+        fieldwork::visits_of_assessee(db, &p.scope, aid, 12).await?
+    } else {
+        Vec::new()
+    };
     let withhold = (!p.role.may(Action::ReadResponses)).then_some(state.config.pii.min_count);
     let satisfaction = fieldwork::satisfaction(db, &p.scope, cid, withhold)
         .await?
@@ -187,6 +200,19 @@ async fn render(
                 }
             }
         }
+        @if !visits_seen.is_empty() {
+            section.scoring-evidence aria-labelledby="assessee-visits" {
+                h3 #assessee-visits { (S.visit) }
+                ul.scoring-visits {
+                    @for v in &visits_seen {
+                        li {
+                            a href={ "/ui/households/" (v.household_id) } { (i18n::local_time(state, v.started_at, true)) }
+                            " · " (status_label(&v.status))
+                        }
+                    }
+                }
+            }
+        }
         @if let Some(tpl) = &tpl {
             @for cat in &tpl.categories {
                 section.scoring-category aria-labelledby={ "cat-" (cat.code) } {
@@ -198,7 +224,7 @@ async fn render(
                         p.materials { (S.materials) "：" @for m in &materials { span.mono { (m) } " " } }
                     }
                     @for item in &cat.items {
-                        (item_block(who, &action, item, mine.get(item.code.as_str()).copied(), &scores, &photos_seen, &materials, &notice, open))
+                        (item_block(who, &action, item, mine.get(item.code.as_str()).copied(), &scores, &photos_seen, &visits_seen, &materials, &notice, open))
                     }
                 }
             }
@@ -217,6 +243,7 @@ fn item_block(
     mine: Option<&Score>,
     scores: &[Score],
     photos_seen: &[photos::Photo],
+    visits_seen: &[fieldcheck_store::sync::Visit],
     materials: &[String],
     notice: &Notice,
     open: bool,
@@ -255,6 +282,7 @@ fn item_block(
     let offered: Vec<String> = photos_seen
         .iter()
         .map(|p| format!("photo:{}", p.id))
+        .chain(visits_seen.iter().map(|v| format!("visit:{}", v.id)))
         .chain(materials.iter().map(|m| format!("document:{m}")))
         .collect();
     let other_value = entered.map_or_else(
@@ -318,7 +346,9 @@ fn item_block(
                             @for (i, key) in offered.iter().enumerate() {
                                 label.check {
                                     input type="checkbox" name="evidence" value=(key) checked[checked.contains(key)];
-                                    @if key.starts_with("photo:") { (T.photo) " " (i + 1) } @else { (key.trim_start_matches("document:")) }
+                                    @if key.starts_with("photo:") { (T.photo) " " (i + 1) }
+                                    @else if key.starts_with("visit:") { (S.visit) " " (i + 1 - photos_seen.len()) }
+                                    @else { (key.trim_start_matches("document:")) }
                                 }
                             }
                         }
