@@ -70,6 +70,8 @@ pub struct Texts {
     pub no_accept: &'static str,
     /// Cycle locked.
     pub locked: &'static str,
+    /// Link back to the queues.
+    pub back: &'static str,
 }
 
 /// zh-CN.
@@ -108,4 +110,5 @@ pub static ZH_CN: Texts = Texts {
     keys_help: "快捷键：J 下一条，K 上一条，C 填写意见",
     no_accept: "走访和问卷无需单独“通过”：未退回的即视为有效",
     locked: "考核已审定锁定，不能退回",
+    back: "返回复核队列",
 };

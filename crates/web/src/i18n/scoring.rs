@@ -88,6 +88,8 @@ pub struct Texts {
     pub sheet: &'static str,
     /// Link back to the list.
     pub back_to_list: &'static str,
+    /// Link back to the cycles to score.
+    pub back_to_cycles: &'static str,
     /// A visit or response waiting for review.
     pub status_submitted: &'static str,
     /// Sent back for correction.
@@ -141,6 +143,7 @@ pub static ZH_CN: Texts = Texts {
     document: "资料",
     sheet: "评分表（只读）",
     back_to_list: "返回评分列表",
+    back_to_cycles: "返回评分首页",
     status_submitted: "待复核",
     status_returned: "已退回修改",
     status_accepted: "已通过",

@@ -1,7 +1,7 @@
 //! Sync conflicts: where a phone's edit met the office's change of the same field; settled for
 //! one side through the store function of `POST /sync/conflicts/{id}/resolve`.
 
-use crate::i18n::{ZH_CN as T, queues::ZH_CN as Q};
+use crate::i18n::queues::ZH_CN as Q;
 use crate::layout::*;
 use crate::{Reviewer, WebError};
 use actix_web::http::StatusCode;
@@ -71,7 +71,7 @@ async fn render(
                 }
             }
         }
-        p { a href="/ui/queues" { (T.back) } }
+        p { a href="/ui/queues" { (Q.back) } }
         script src="/ui/static/scoring.js" defer {}
     };
     let mut res = layout(who, Q.conflicts, body);

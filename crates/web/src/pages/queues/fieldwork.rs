@@ -1,7 +1,7 @@
 //! Visits and responses waiting for review, filtered by district, village and kind; each can be
 //! sent back to its device with a comment per checklist item or question.
 
-use crate::i18n::{ZH_CN as T, queues::ZH_CN as Q};
+use crate::i18n::queues::ZH_CN as Q;
 use crate::layout::*;
 use crate::{Reviewer, WebError};
 use actix_web::http::StatusCode;
@@ -114,7 +114,7 @@ async fn render(
                 li { (entry(who, e, &back, r)) }
             }
         }
-        p { a href="/ui/queues" { (T.back) } }
+        p { a href="/ui/queues" { (Q.back) } }
     };
     let mut res = layout(
         who,

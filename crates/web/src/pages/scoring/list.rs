@@ -65,7 +65,7 @@ pub(crate) async fn assessees(
                 }
             }
         }
-        p { a href="/ui/scoring" { (T.back) } }
+        p { a href="/ui/scoring" { (S.back_to_cycles) } }
     };
     Ok(layout(
         &who,
