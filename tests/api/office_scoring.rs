@@ -378,6 +378,19 @@ async fn scoring_pages(backend: Backend) {
     let (_, list) = page(&app, &web, &format!("/ui/scoring/{cid}")).await;
     assert!(list.contains(">1 / "), "one item scored: {list}");
 
+    // The read-only sheet links to the scoring page for whoever may score.
+    let (status, read_only) = page(
+        &app,
+        &web,
+        &format!("/ui/cycles/{cid}/sheet?assessee={did}"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        read_only.contains(&format!("href=\"{sheet}\"")),
+        "{read_only}"
+    );
+
     // Ids that do not exist: 404.
     let nobody = uuid::Uuid::now_v7();
     assert_eq!(
