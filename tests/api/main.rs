@@ -18,6 +18,7 @@ mod office_data;
 mod office_fieldwork;
 mod office_questionnaires;
 mod office_registry;
+mod office_scoring;
 mod office_year;
 mod privacy;
 mod resources;

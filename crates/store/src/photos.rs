@@ -259,14 +259,57 @@ fn filter_condition_except(
         );
     }
     if let Some(a) = filter.assessee_id {
-        // The assessee's households: a district's, a responsible person's, a paired unit's villages'.
-        let sql = "household_id IN (SELECT h.id FROM households h JOIN assessees a ON a.id = ? WHERE \
-             (a.kind = 'district_government' AND h.district_code = a.district_code) \
-             OR (a.kind = 'responsible_person' AND h.responsible_person_id = a.person_id) \
-             OR (a.kind = 'paired_unit' AND h.village_id IN (SELECT village_id FROM unit_villages WHERE unit_id = a.unit_id)))";
-        c = c.add(sea_orm::sea_query::Expr::cust_with_values(sql, [a]));
+        c = c.add(of_assessee(photo_records::Column::HouseholdId, a));
     }
     c
+}
+
+/// Records (by their household column `household_col`) of the households whose evidence speaks
+/// for an assessee: a district's, a responsible person's, a paired unit's villages'. Built with
+/// the query builder, so both engines get their own placeholders.
+pub fn of_assessee(household_col: impl ColumnTrait, a: Uuid) -> Condition {
+    use crate::entities::{assessees, unit_villages};
+    let of_kind = |kind: &str, col: assessees::Column| {
+        assessees::Entity::find()
+            .select_only()
+            .column(col)
+            .filter(assessees::Column::Id.eq(a))
+            .filter(assessees::Column::Kind.eq(kind))
+            .into_query()
+    };
+    let homes = |cond: Condition| {
+        households::Entity::find()
+            .select_only()
+            .column(households::Column::Id)
+            .filter(cond)
+            .into_query()
+    };
+    let villages = unit_villages::Entity::find()
+        .select_only()
+        .column(unit_villages::Column::VillageId)
+        .filter(
+            unit_villages::Column::UnitId
+                .in_subquery(of_kind("paired_unit", assessees::Column::UnitId)),
+        )
+        .into_query();
+    Condition::any()
+        .add(household_col.in_subquery(homes(Condition::all().add(
+            households::Column::DistrictCode.in_subquery(of_kind(
+                "district_government",
+                assessees::Column::DistrictCode,
+            )),
+        ))))
+        .add(
+            household_col.in_subquery(homes(
+                Condition::all().add(
+                    households::Column::ResponsiblePersonId
+                        .in_subquery(of_kind("responsible_person", assessees::Column::PersonId)),
+                ),
+            )),
+        )
+        .add(household_col.in_subquery(homes(
+            Condition::all().add(households::Column::VillageId.in_subquery(villages)),
+        )))
 }
 
 /// What the gallery's filters would show: photos per flag, per review status and per district,
@@ -702,4 +745,17 @@ pub async fn mark_missing(
     )
     .await?;
     Ok(())
+}
+
+/// Photos in scope carrying at least one flag and still waiting for a review decision: the
+/// office's queue of flagged photos.
+pub async fn flagged_pending(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<u64, StoreError> {
+    let q = photo_records::Entity::find()
+        .filter(scope_condition(scope))
+        .filter(photo_records::Column::ReviewStatus.eq(ReviewStatus::Pending.as_str()))
+        .filter(photo_records::Column::Flags.ne("[]"));
+    Ok(sea_orm::PaginatorTrait::count(q, conn).await?)
 }

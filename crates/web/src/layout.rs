@@ -59,6 +59,12 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/ui/gallery", T.nav_gallery, Action::ReviewEvidence),
     ("/ui/map", T.nav_map, Action::ReviewEvidence),
     ("/ui/import", T.nav_import, Action::EditRegistry),
+    // Evaluators' first (and only) work: scoring their commissioned assessees.
+    (
+        "/ui/scoring",
+        crate::i18n::scoring::ZH_CN.title,
+        Action::Score,
+    ),
     ("/ui/cycles", T.nav_cycles, Action::ReadAssessment),
     ("/ui/fieldwork", T.nav_fieldwork, Action::ManageCycles),
     (

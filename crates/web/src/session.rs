@@ -10,7 +10,7 @@ use fieldcheck_api::auth::{Principal, token_hash};
 use fieldcheck_api::config::Mode;
 use fieldcheck_api::error::ApiError;
 use fieldcheck_api::state::AppState;
-use fieldcheck_domain::{Action, Role, UserId};
+use fieldcheck_domain::{Action, UserId};
 use fieldcheck_store::users;
 use hmac::{Hmac, Mac};
 use maud::html;
@@ -237,7 +237,8 @@ pub(crate) async fn login(
             Err(ApiError::TooManyAttempts { .. }) => return Ok(refused(T.too_many_attempts)),
             Err(e) => return Err(e.into()),
         };
-    if !account.role.may(Action::ReviewEvidence) || account.role == Role::Assessee {
+    // The office and reviewers, and commissioned evaluators (who score, and see nothing else).
+    if !OFFICE_ACTIONS.iter().any(|a| account.role.may(*a)) {
         return Err(WebError::Forbidden);
     }
     let token = encode_token();

@@ -3,11 +3,10 @@
 
 use super::{Result, State, uuid_param};
 use crate::auth::{self, Can, Principal};
-use crate::error::ApiError;
 use crate::extract::JsonBody;
 use actix_web::{HttpResponse, web};
 use fieldcheck_domain::assessment::CycleStep;
-use fieldcheck_domain::{Action, AssesseeId, Role};
+use fieldcheck_domain::{Action, Role};
 use fieldcheck_store::assessment as store;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -45,14 +44,15 @@ pub async fn list(
     let cycle = uuid_param(&id)?;
     // The assessee must be within the caller's reach (an assessee reads only its own sheet; a
     // commissioned evaluator the sheets it was commissioned for).
-    if p.role == Role::Evaluator {
-        if !store::is_commissioned(&state.store.db, cycle, p.user, q.assessee_id).await? {
-            return Err(ApiError::NotFound);
-        }
-    } else {
-        fieldcheck_store::orgs::get_assessee(&state.store.db, &p.scope, AssesseeId(q.assessee_id))
-            .await?;
-    }
+    store::sheet_reachable(
+        &state.store.db,
+        &p.scope,
+        p.role,
+        p.user,
+        cycle,
+        q.assessee_id,
+    )
+    .await?;
     // An assessee sees its sheet only once results are published, as with the results.
     if p.role == Role::Assessee
         && store::get_cycle(&state.store.db, cycle).await?.step != CycleStep::Publication

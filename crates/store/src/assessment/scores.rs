@@ -388,3 +388,98 @@ pub async fn list_scores(
         .map(Into::into)
         .collect())
 }
+
+/// Whether the caller may see an assessee's score sheet of a cycle: a commissioned evaluator
+/// the assessees it was commissioned for, everyone else the assessees within its scope. Out of
+/// reach answers [`StoreError::NotFound`], like an assessee that does not exist.
+pub async fn sheet_reachable(
+    conn: &impl ConnectionTrait,
+    scope: &crate::Scope,
+    role: Role,
+    user: UserId,
+    cycle_id: Uuid,
+    assessee_id: Uuid,
+) -> Result<(), StoreError> {
+    if role == Role::Evaluator {
+        if !is_commissioned(conn, cycle_id, user, assessee_id).await? {
+            return Err(StoreError::NotFound);
+        }
+    } else {
+        crate::orgs::get_assessee(conn, scope, fieldcheck_domain::AssesseeId(assessee_id)).await?;
+    }
+    Ok(())
+}
+
+/// One assessee the caller may score, with how far its sheet is.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScoringLine {
+    /// The assessee.
+    pub assessee: crate::orgs::Assessee,
+    /// Items of its sheet an evaluator scores (computed items left out).
+    pub items: usize,
+    /// Of these, how many have a current score (an evaluator's own; anyone's for the office).
+    pub scored: usize,
+}
+
+/// The assessees the caller may score in a cycle, with scored and missing items: a commissioned
+/// evaluator its commissioned assessees, everyone else the assessees within its scope.
+pub async fn scoring_list(
+    conn: &impl ConnectionTrait,
+    scope: &crate::Scope,
+    role: Role,
+    user: UserId,
+    cycle_id: Uuid,
+) -> Result<Vec<ScoringLine>, StoreError> {
+    let c = get_cycle(conn, cycle_id).await?;
+    let mut q = assessees::Entity::find().order_by_asc(assessees::Column::Name);
+    if role == Role::Evaluator {
+        q = q.filter(
+            assessees::Column::Id.in_subquery(sea_orm::QueryTrait::into_query(
+                commissions::Entity::find()
+                    .select_only()
+                    .column(commissions::Column::AssesseeId)
+                    .filter(commissions::Column::CycleId.eq(cycle_id))
+                    .filter(commissions::Column::UserId.eq(user.0)),
+            )),
+        );
+    } else {
+        q = q.filter(scope.assessees());
+    }
+    let rows = q.all(conn).await?;
+    let mut given = scores::Entity::find()
+        .select_only()
+        .column(scores::Column::AssesseeId)
+        .column(scores::Column::ItemCode)
+        .filter(scores::Column::CycleId.eq(cycle_id))
+        .filter(scores::Column::Current.eq(true));
+    if role == Role::Evaluator {
+        given = given.filter(scores::Column::EvaluatorId.eq(user.0));
+    }
+    let given: std::collections::BTreeSet<(Uuid, String)> =
+        given.into_tuple().all(conn).await?.into_iter().collect();
+    let mut templates = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        let a = crate::orgs::Assessee::from(m);
+        if let std::collections::hash_map::Entry::Vacant(e) = templates.entry(a.kind) {
+            e.insert(current_template(conn, c.year, a.kind).await?);
+        }
+        let codes: Vec<&str> = templates[&a.kind]
+            .iter()
+            .flat_map(|t| &t.categories)
+            .flat_map(|cat| &cat.items)
+            .filter(|i| i.method != ScoringMethod::Computed)
+            .map(|i| i.code.as_str())
+            .collect();
+        let scored = codes
+            .iter()
+            .filter(|code| given.contains(&(a.id.0, (**code).to_owned())))
+            .count();
+        out.push(ScoringLine {
+            items: codes.len(),
+            scored,
+            assessee: a,
+        });
+    }
+    Ok(out)
+}

@@ -632,3 +632,148 @@ pub async fn cycle_satisfaction(
         .all(conn)
         .await?)
 }
+
+/// Filters of the review queue of visits and responses.
+#[derive(Clone, Debug, Default)]
+pub struct QueueFilter {
+    /// `visit` or `response`; both when `None`.
+    pub kind: Option<&'static str>,
+    /// Households of this district (6-digit code).
+    pub district: Option<String>,
+    /// Households of this village.
+    pub village: Option<Uuid>,
+}
+
+/// A visit or response waiting for review (submitted, neither returned nor accepted).
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueEntry {
+    /// `visit` or `response`.
+    pub kind: &'static str,
+    /// Its id.
+    pub id: Uuid,
+    /// Household.
+    pub household_id: Uuid,
+    /// The household's registration number (户编号).
+    pub registration_no: String,
+    /// The household's district.
+    pub district_code: String,
+    /// The household's village.
+    pub village_id: Uuid,
+    /// The items a reviewer may comment on: checklist items of a visit, answered questions of a
+    /// response.
+    pub items: Vec<String>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The visits and responses in scope waiting for review, oldest first (at most `limit` of each).
+pub async fn review_queue(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    filter: &QueueFilter,
+    limit: u64,
+) -> Result<Vec<QueueEntry>, StoreError> {
+    let mut homes = households::Entity::find()
+        .select_only()
+        .column(households::Column::Id)
+        .filter(scope.households());
+    if let Some(d) = &filter.district {
+        homes = homes.filter(households::Column::DistrictCode.eq(d.as_str()));
+    }
+    if let Some(v) = filter.village {
+        homes = homes.filter(households::Column::VillageId.eq(v));
+    }
+    let homes = sea_orm::QueryTrait::into_query(homes);
+    let keys = |text: &str| -> Vec<String> {
+        serde_json::from_str::<Map<String, Value>>(text)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<QueueEntry> = Vec::new();
+    // kind, id, household, items, last change
+    type Raw = (&'static str, Uuid, Uuid, Vec<String>, DateTime<Utc>);
+    let mut raw: Vec<Raw> = Vec::new();
+    if filter.kind.is_none_or(|k| k == "visit") {
+        for v in visits::Entity::find()
+            .filter(visits::Column::Status.eq("submitted"))
+            .filter(visits::Column::HouseholdId.in_subquery(homes.clone()))
+            .order_by_asc(visits::Column::UpdatedAt)
+            .limit(limit)
+            .all(conn)
+            .await?
+        {
+            raw.push((
+                "visit",
+                v.id,
+                v.household_id,
+                keys(&v.checklist),
+                v.updated_at,
+            ));
+        }
+    }
+    if filter.kind.is_none_or(|k| k == "response") {
+        for r in responses::Entity::find()
+            .filter(responses::Column::Status.eq("submitted"))
+            .filter(responses::Column::HouseholdId.in_subquery(homes))
+            .order_by_asc(responses::Column::UpdatedAt)
+            .limit(limit)
+            .all(conn)
+            .await?
+        {
+            raw.push((
+                "response",
+                r.id,
+                r.household_id,
+                keys(&r.answers),
+                r.updated_at,
+            ));
+        }
+    }
+    let hs: std::collections::HashMap<Uuid, households::Model> = households::Entity::find()
+        .filter(households::Column::Id.is_in(raw.iter().map(|r| r.2).collect::<Vec<_>>()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    for (kind, id, household_id, items, updated_at) in raw {
+        let Some(h) = hs.get(&household_id) else {
+            continue;
+        };
+        out.push(QueueEntry {
+            kind,
+            id,
+            household_id,
+            registration_no: h.registration_no.clone(),
+            district_code: h.district_code.clone(),
+            village_id: h.village_id,
+            items,
+            updated_at,
+        });
+    }
+    out.sort_by_key(|e| e.updated_at);
+    Ok(out)
+}
+
+/// The newest visits (at most `limit`) to the households whose evidence speaks for an assessee,
+/// within scope: evidence a score can link to.
+pub async fn visits_of_assessee(
+    conn: &impl ConnectionTrait,
+    scope: &Scope,
+    assessee: Uuid,
+    limit: u64,
+) -> Result<Vec<crate::sync::Visit>, StoreError> {
+    Ok(visits::Entity::find()
+        .filter(visits::Column::HouseholdId.in_subquery(scope.household_ids()))
+        .filter(crate::photos::of_assessee(
+            visits::Column::HouseholdId,
+            assessee,
+        ))
+        .order_by_desc(visits::Column::StartedAt)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}

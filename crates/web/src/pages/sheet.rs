@@ -41,6 +41,9 @@ pub(crate) async fn sheet(
     let tpl = cycles_store::current_template(db, c.year, kind).await?;
     let body = html! {
         (crate::pages::year::lock_badge(&c))
+        @if who.principal.role.may(Action::Score) {
+            p { a href={ "/ui/scoring/" (cid) "/" (aid) } { (crate::i18n::scoring::ZH_CN.open) } }
+        }
         @if let Some(r) = result {
             p { (T.score) "：" strong { (format_points(r.total)) } "　" (T.suggested) "：" (i18n::grade_label(&cycles_store::wire(&r.suggested))) }
         }
