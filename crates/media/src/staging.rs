@@ -39,48 +39,49 @@ pub fn begin_chunk(
     Ok(ChunkStart { held, total })
 }
 
-/// Collects one chunk's bytes as they arrive, in memory (a chunk is at most the upload limit).
+/// Counts one chunk's bytes as they arrive (the bytes go elsewhere), refusing bytes beyond the
+/// declared length and a chunk shorter than its request stated.
 #[derive(Debug)]
-pub struct ChunkBuffer {
+pub struct ChunkCount {
     start: ChunkStart,
     chunk_len: Option<u64>,
-    bytes: Vec<u8>,
+    received: u64,
 }
 
-impl ChunkBuffer {
-    /// A buffer for the chunk [`begin_chunk`] accepted; `chunk_len` is the chunk's exact length
+impl ChunkCount {
+    /// A count for the chunk [`begin_chunk`] accepted; `chunk_len` is the chunk's exact length
     /// when the request stated one.
     pub fn new(start: ChunkStart, chunk_len: Option<u64>) -> Self {
-        let room = start.total.saturating_sub(start.held);
-        let cap = chunk_len.unwrap_or(room).min(room).min(16 << 20) as usize;
-        ChunkBuffer {
+        ChunkCount {
             start,
             chunk_len,
-            bytes: Vec::with_capacity(cap),
+            received: 0,
         }
     }
 
-    /// Appends `bytes`, refusing the whole chunk if they would go beyond the declared length.
-    pub fn append(&mut self, bytes: &[u8]) -> Result<(), MediaError> {
+    /// Accepts `n` more bytes, refusing the whole chunk if they would go beyond the declared
+    /// length.
+    pub fn accept(&mut self, n: usize) -> Result<(), MediaError> {
         let total = self.start.total;
-        if self.start.held + self.bytes.len() as u64 + bytes.len() as u64 > total {
+        if self.start.held + self.received + n as u64 > total {
             return Err(MediaError::UploadTooLong { total });
         }
-        self.bytes.extend_from_slice(bytes);
+        self.received += n as u64;
         Ok(())
     }
 
-    /// Ends a chunk whose body ended: checks it has the length the request stated.
-    pub fn finish(self) -> Result<Vec<u8>, MediaError> {
-        if self.chunk_len.is_some_and(|n| n != self.bytes.len() as u64) {
+    /// Ends a chunk whose body ended: checks it has the length the request stated, and returns
+    /// its length.
+    pub fn finish(self) -> Result<u64, MediaError> {
+        if self.chunk_len.is_some_and(|n| n != self.received) {
             return Err(MediaError::UploadChunkMismatch);
         }
-        Ok(self.bytes)
+        Ok(self.received)
     }
 
     /// Ends a chunk whose connection broke: what arrived is kept, the client resumes from it.
-    pub fn broken(self) -> Vec<u8> {
-        self.bytes
+    pub fn broken(self) -> u64 {
+        self.received
     }
 }
 
@@ -115,10 +116,10 @@ mod tests {
 
     #[test]
     fn bytes_beyond_the_declared_length_refuse_the_chunk() {
-        let mut b = ChunkBuffer::new(begin_chunk(2, Some(5), 2, None).unwrap(), None);
-        b.append(b"c").unwrap();
+        let mut b = ChunkCount::new(begin_chunk(2, Some(5), 2, None).unwrap(), None);
+        b.accept(1).unwrap();
         assert!(matches!(
-            b.append(b"def"),
+            b.accept(3),
             Err(MediaError::UploadTooLong { total: 5 })
         ));
     }
@@ -126,11 +127,11 @@ mod tests {
     #[test]
     fn a_chunk_shorter_than_stated_is_refused_unless_the_connection_broke() {
         let start = begin_chunk(0, None, 0, Some(4)).unwrap();
-        let mut b = ChunkBuffer::new(start, Some(3));
-        b.append(b"ab").unwrap();
+        let mut b = ChunkCount::new(start, Some(3));
+        b.accept(2).unwrap();
         assert!(matches!(b.finish(), Err(MediaError::UploadChunkMismatch)));
-        let mut b = ChunkBuffer::new(start, Some(3));
-        b.append(b"ab").unwrap();
-        assert_eq!(b.broken(), b"ab");
+        let mut b = ChunkCount::new(start, Some(3));
+        b.accept(2).unwrap();
+        assert_eq!(b.broken(), 2);
     }
 }

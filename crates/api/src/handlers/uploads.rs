@@ -15,7 +15,7 @@ use crate::telemetry::spawn_blocking_in_span;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use fieldcheck_domain::PhotoStatus;
 use fieldcheck_media::keys::{PhotoKeys, photo_keys, upload_part_key};
-use fieldcheck_media::staging::{ChunkBuffer, ChunkStart, begin_chunk};
+use fieldcheck_media::staging::{ChunkCount, ChunkStart, begin_chunk};
 use fieldcheck_media::upload::ChunkSpec;
 use fieldcheck_media::{exif, process};
 use fieldcheck_store::entities::photo_records;
@@ -112,12 +112,15 @@ async fn upload(
     // checked again under the lock before the chunk is recorded.
     let held = uploads::held(&state.store.db, id).await?;
     let start = begin_chunk(held.held, held.total, spec.offset, spec.total)?;
-    let bytes = receive_chunk(body, start, spec.chunk_len).await?;
-    let now_held = if bytes.is_empty() {
-        start.held
-    } else {
-        record_chunk(&state, id, start, bytes, spec.total).await?
+    let spool = Spool::new(&state, id);
+    let received = receive_chunk(&spool, body, start, spec.chunk_len).await;
+    let now_held = match received {
+        Ok(0) => Ok(start.held),
+        Ok(_) => record_chunk(&state, id, start, &spool, spec.total).await,
+        Err(e) => Err(e),
     };
+    spool.remove().await;
+    let now_held = now_held?;
     if now_held < start.total {
         let mut res = HttpResponse::NoContent();
         upload_headers(&mut res, now_held, Some(start.total));
@@ -126,44 +129,88 @@ async fn upload(
     finish(&state, &p, record).await
 }
 
-/// Reads the request body (bounded by the declared length). A connection that broke keeps what
-/// arrived: the client resumes from HEAD's offset.
+/// Where one request's chunk lands while it arrives: a file of this node's own, never shared, so
+/// a slow phone holds no memory. Removed when the request ends.
+struct Spool(std::path::PathBuf);
+
+impl Spool {
+    fn new(state: &AppState, id: Uuid) -> Self {
+        let dir = state.config.data_dir.join("uploads");
+        Spool(dir.join(format!("{id}-{}.chunk", Uuid::new_v4().simple())))
+    }
+
+    async fn remove(&self) {
+        let _ = tokio::fs::remove_file(&self.0).await;
+    }
+}
+
+fn spool_io(e: std::io::Error) -> ApiError {
+    ApiError::from(fieldcheck_media::MediaError::Staging(e))
+}
+
+/// Writes the request body (bounded by the declared length) into the spool and returns its
+/// length. A connection that broke keeps what arrived: the client resumes from HEAD's offset.
 async fn receive_chunk(
+    spool: &Spool,
     mut body: web::Payload,
     start: ChunkStart,
     chunk_len: Option<u64>,
-) -> Result<Vec<u8>> {
-    let mut buffer = ChunkBuffer::new(start, chunk_len);
+) -> Result<u64> {
+    use tokio::io::AsyncWriteExt;
+    if let Some(dir) = spool.0.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(spool_io)?;
+    }
+    let mut file = tokio::fs::File::create(&spool.0).await.map_err(spool_io)?;
+    let mut count = ChunkCount::new(start, chunk_len);
+    let mut broken = false;
     while let Some(chunk) = body.next().await {
         let Ok(chunk) = chunk else {
-            return Ok(buffer.broken());
+            broken = true;
+            break;
         };
-        buffer.append(&chunk)?;
+        count.accept(chunk.len())?;
+        file.write_all(&chunk).await.map_err(spool_io)?;
     }
-    Ok(buffer.finish()?)
+    file.flush().await.map_err(spool_io)?;
+    Ok(if broken {
+        count.broken()
+    } else {
+        count.finish()?
+    })
 }
 
 /// Stores a received chunk: its bytes as a part object first, then, under the upload's lock
 /// (held across nodes by the database), its row if the offset still matches. Returns how many
 /// bytes the upload holds now. A chunk that lost a race to another node is refused with the
-/// offset the winner left, and its object removed.
+/// offset the winner left, and its object removed. The chunk is in memory only while a
+/// finishing permit is held, as a completed upload is.
 async fn record_chunk(
     state: &AppState,
     id: Uuid,
     start: ChunkStart,
-    bytes: Vec<u8>,
+    spool: &Spool,
     declared: Option<u64>,
 ) -> Result<u64> {
     let key = upload_part_key(id, start.held, Uuid::new_v4());
-    state.blobs.put(&key, &bytes).await?;
+    let length = {
+        let _permit = state
+            .finish_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        let bytes = tokio::fs::read(&spool.0).await.map_err(spool_io)?;
+        state.blobs.put(&key, &bytes).await?;
+        bytes.len() as u64
+    };
     let recorded = async {
         let txn = state.store.write().await?;
         uploads::lock(&*txn, id).await?;
         let now = uploads::held(&*txn, id).await?;
         let start = begin_chunk(now.held, now.total, start.held, declared)?;
-        uploads::record_part(&*txn, id, start.held, bytes.len() as u64, start.total, &key).await?;
+        uploads::record_part(&*txn, id, start.held, length, start.total, &key).await?;
         txn.commit().await?;
-        Ok::<u64, ApiError>(start.held + bytes.len() as u64)
+        Ok::<u64, ApiError>(start.held + length)
     }
     .await;
     if recorded.is_err() {
