@@ -294,3 +294,59 @@ async fn media_gc_removes_abandoned_uploads_and_keeps_live_ones(backend: Backend
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(original(&app, &live).await, live_bytes);
 }
+
+/// Three nodes on one PostgreSQL database and one S3 bucket (the Garage `./dev test` starts): the
+/// parts are objects in the bucket, any node continues, and they are gone once the photo is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_on_one_s3_bucket_complete_one_upload() {
+    use fieldcheck_media::BlobStore;
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the suite with ./dev test, which starts Garage")
+        })
+    };
+    let settings = fieldcheck_media::s3::S3Settings {
+        endpoint: var("FIELDCHECK_TEST_S3_ENDPOINT"),
+        bucket: var("FIELDCHECK_TEST_S3_BUCKET"),
+        region: var("FIELDCHECK_TEST_S3_REGION"),
+        access_key: var("FIELDCHECK_TEST_S3_ACCESS_KEY"),
+        secret_key: var("FIELDCHECK_TEST_S3_SECRET_KEY"),
+        path_style: true,
+    };
+    let s = settings.clone();
+    let a = crate::helpers::spawn_app_with(Backend::Postgres, move |c| {
+        c.blob.kind = "s3".into();
+        c.blob.s3_endpoint = Some(s.endpoint);
+        c.blob.s3_bucket = Some(s.bucket);
+        c.blob.s3_region = Some(s.region);
+        c.blob.s3_access_key = Some(fieldcheck_api::config::Secret(s.access_key));
+        c.blob.s3_secret_key = Some(fieldcheck_api::config::Secret(s.secret_key));
+    })
+    .await;
+    let b = spawn_peer(&a).await;
+    let c = spawn_peer(&a).await;
+    let bucket = fieldcheck_media::s3::S3Store::new(&settings);
+    let token = a.login("inspector1").await;
+    let hid = first_household(&a, &token).await;
+    // A photo no other test uploads (a fresh marker in a JPEG comment), so its objects are new.
+    let mut bytes = fixture("path-2560x1600.jpg");
+    let mut com = vec![0xFF, 0xFE, 0x00, 18];
+    com.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes.splice(2..2, com);
+    let id = push_photo(&a, &token, &hid, &sha(&bytes), None).await;
+    let parts_in_bucket = || async { bucket.list(&format!("uploads/{id}/")).await.unwrap().len() };
+    let n = bytes.len();
+    let (x, y) = (n / 3, 2 * n / 3);
+    let r = patch(&a, &token, &id, 0, Some(n), bytes[..x].to_vec()).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(head_offset(&b, &token, &id).await, x);
+    let r = patch(&b, &token, &id, x, None, bytes[x..y].to_vec()).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(parts_in_bucket().await, 2);
+    assert_eq!(head_offset(&c, &token, &id).await, y);
+    let r = patch(&c, &token, &id, y, None, bytes[y..].to_vec()).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(original(&a, &id).await, bytes);
+    assert_eq!(parts_in_bucket().await, 0);
+    assert_eq!(part_rows(&a, &id).await, 0);
+}
