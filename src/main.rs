@@ -69,6 +69,10 @@ enum MediaCommand {
         /// Unreferenced objects younger than this are kept (uploads in flight).
         #[arg(long, default_value_t = 3600)]
         grace_secs: u64,
+        /// Unfinished resumable uploads that received nothing for this many days are abandoned:
+        /// their parts (rows and objects) are removed.
+        #[arg(long, default_value_t = 7)]
+        upload_grace_days: u64,
     },
 }
 
@@ -274,10 +278,22 @@ async fn run() -> anyhow::Result<()> {
         Command::Media(MediaCommand::Gc {
             dry_run,
             grace_secs,
+            upload_grace_days,
         }) => {
             let store = open(&config).await?;
             let blobs = fieldcheck_api::open_blobs(&config)?;
-            let report = media_gc(&store, blobs.as_ref(), dry_run, grace_secs).await?;
+            let mut report = media_gc(&store, blobs.as_ref(), dry_run, grace_secs).await?;
+            let uploads = uploads_gc(
+                &store,
+                blobs.as_ref(),
+                dry_run,
+                grace_secs,
+                upload_grace_days,
+            )
+            .await?;
+            if let (Some(r), serde_json::Value::Object(u)) = (report.as_object_mut(), uploads) {
+                r.extend(u);
+            }
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Audit(AuditCommand::Verify) => {
@@ -395,6 +411,49 @@ fn describe(e: fieldcheck_store::StoreError) -> anyhow::Error {
 fn atty_stdin() -> bool {
     use std::io::IsTerminal;
     std::io::stdin().is_terminal()
+}
+
+/// Removes abandoned uploads (no part newer than `upload_grace_days`: rows first, then their
+/// objects) and part objects no row names (older than `grace_secs`: a node writes a part's object
+/// before its row commits).
+async fn uploads_gc(
+    store: &Store,
+    blobs: &dyn fieldcheck_media::BlobStore,
+    dry_run: bool,
+    grace_secs: u64,
+    upload_grace_days: u64,
+) -> anyhow::Result<serde_json::Value> {
+    use fieldcheck_store::uploads;
+    let age = std::time::Duration::from_secs(upload_grace_days.saturating_mul(86_400));
+    let abandoned = uploads::abandoned(&store.db, age).await?;
+    if !dry_run {
+        for id in &abandoned {
+            let parts = uploads::parts(&store.db, *id).await?;
+            let txn = store.write().await?;
+            uploads::forget(&*txn, *id).await?;
+            txn.commit().await?;
+            for p in parts {
+                blobs.delete(&p.object_key).await?;
+            }
+        }
+    }
+    let named = uploads::part_keys(&store.db).await?;
+    let cutoff = std::time::SystemTime::now() - std::time::Duration::from_secs(grace_secs);
+    let mut orphans = Vec::new();
+    for o in blobs.list(fieldcheck_media::keys::UPLOADS_PREFIX).await? {
+        if !named.contains(&o.key) && o.modified.is_none_or(|m| m < cutoff) {
+            orphans.push(o.key);
+        }
+    }
+    if !dry_run {
+        for k in &orphans {
+            blobs.delete(k).await?;
+        }
+    }
+    Ok(serde_json::json!({
+        "abandoned_uploads": abandoned.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "orphan_upload_parts": orphans,
+    }))
 }
 
 async fn media_gc(

@@ -11,6 +11,7 @@ mod m20261125_000003_photos;
 mod m20261125_000004_assessment;
 mod m20261125_000005_photo_hash_bands;
 mod m20261201_000006_token_kinds_and_instants;
+mod m20261202_000007_upload_parts;
 
 pub use m20261125_000004_assessment::LOCKED_MESSAGE;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_assessment::Migration),
             Box::new(m20261125_000005_photo_hash_bands::Migration),
             Box::new(m20261201_000006_token_kinds_and_instants::Migration),
+            Box::new(m20261202_000007_upload_parts::Migration),
         ]
     }
 }

@@ -148,6 +148,33 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     }
 }
 
+/// Another server node beside `first`: the same database and the same blob store, its own data
+/// directory and process state (caches, permits), as a second replica behind one address.
+pub async fn spawn_peer(first: &TestApp) -> TestApp {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data_dir = tmp.path().to_owned();
+    let mut config = first.state.config.clone();
+    config.database_url = Some(fieldcheck_api::config::Secret(
+        first.state.config.database_url(),
+    ));
+    config.blob.path = Some(first.state.config.blob_path());
+    config.data_dir = data_dir.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app = fieldcheck_api::build_with(config, listener, fieldcheck_web::configure)
+        .await
+        .expect("peer builds");
+    let base = format!("http://127.0.0.1:{}", app.port);
+    let state = app.state.clone();
+    tokio::spawn(app.server);
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        state,
+        data_dir,
+        _tmp: Some(tmp),
+    }
+}
+
 pub struct Resp {
     pub status: StatusCode,
     pub headers: header::HeaderMap,

@@ -26,3 +26,4 @@ mod schema_check;
 mod slow_clients;
 mod sync;
 mod tls;
+mod upload_nodes;

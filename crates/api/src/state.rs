@@ -28,9 +28,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The configuration.
     pub config: Config,
-    /// One lock per photo being uploaded, so two connections cannot interleave appends.
-    pub upload_locks:
-        std::sync::Mutex<std::collections::HashMap<uuid::Uuid, Arc<tokio::sync::Mutex<()>>>>,
     /// Bounds how many photos are decoded at once (memory stays bounded under load).
     pub decode_permits: Arc<tokio::sync::Semaphore>,
     /// Bounds how many completed uploads are being finished at once: each holds its whole file,
@@ -200,7 +197,6 @@ impl AppState {
             ),
             cursors: CursorKey(cursor_key),
             metrics: Arc::new(Metrics::default()),
-            upload_locks: Default::default(),
             decode_permits: Arc::new(tokio::sync::Semaphore::new(
                 config.media.decode_workers.max(1),
             )),

@@ -10,6 +10,16 @@ pub const DERIVED_PREFIX: &str = "derived/";
 /// Every prefix under which photo objects live; an object elsewhere is not a photo's.
 pub const PHOTO_PREFIXES: [&str; 2] = [ORIGINALS_PREFIX, DERIVED_PREFIX];
 
+/// Where the chunks of unfinished resumable uploads wait, one object per accepted chunk.
+pub const UPLOADS_PREFIX: &str = "uploads/";
+
+/// The object of one chunk of upload `photo` starting at `offset`. `attempt` (fresh for every
+/// request) keeps two requests racing for the same offset from overwriting each other's bytes:
+/// only the one whose row commits is used; the other's object is garbage.
+pub fn upload_part_key(photo: uuid::Uuid, offset: u64, attempt: uuid::Uuid) -> String {
+    format!("{UPLOADS_PREFIX}{photo}/{offset:020}-{}", attempt.simple())
+}
+
 /// The object keys of one photo. Content-addressed: the same bytes always get the same keys, so
 /// storing a photo twice stores nothing new, and records of the same bytes share objects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +60,14 @@ mod tests {
                 screen: format!("derived/ab/{SHA}-1280.jpg"),
             }
         );
+    }
+
+    #[test]
+    fn upload_part_keys_are_valid_and_apart_from_photos() {
+        let key = upload_part_key(uuid::Uuid::from_u128(7), 42, uuid::Uuid::from_u128(9));
+        assert!(crate::valid_key(&key), "{key}");
+        assert!(key.starts_with(UPLOADS_PREFIX));
+        assert!(!PHOTO_PREFIXES.iter().any(|p| key.starts_with(p)));
     }
 
     #[test]

@@ -565,6 +565,29 @@ pub mod photo_hash_bands {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// One accepted chunk of an unfinished resumable upload; its bytes are the blob `object_key`.
+pub mod upload_parts {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "upload_parts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub photo_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub offset: i64,
+        pub length: i64,
+        pub total: i64,
+        pub object_key: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Every mutation applied from a device, with its result, so a replay answers the same.
 pub mod sync_mutations {
     use sea_orm::entity::prelude::*;

@@ -22,6 +22,7 @@ pub mod places;
 pub mod registry;
 pub mod scope;
 pub mod sync;
+pub mod uploads;
 pub mod users;
 
 pub use db::{Backend, Store, WriteTxn};

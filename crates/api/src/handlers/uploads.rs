@@ -1,7 +1,10 @@
 //! A photo's bytes, `/photos/{id}/content`: resumable uploads (HEAD tells the offset, PATCH or
 //! PUT continues from it), verification against the SHA-256 the device sent, processing off the
-//! async threads, storage (objects first, database row second). The staged bytes and the rules
-//! about them are `fieldcheck_media::staging`'s; this file maps them to headers and statuses.
+//! async threads, storage (objects first, database row second). The rules about the received
+//! bytes are `fieldcheck_media::staging`'s; this file maps them to headers and statuses. What an
+//! unfinished upload holds lives where every server node sees it: each accepted chunk is a part
+//! object in the blob store (`keys::upload_part_key`) and a part row in the database
+//! (`fieldcheck_store::uploads`), so a phone's next chunk may land on any node.
 
 use super::Result;
 use crate::auth::Principal;
@@ -11,19 +14,14 @@ use crate::state::AppState;
 use crate::telemetry::spawn_blocking_in_span;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use fieldcheck_domain::PhotoStatus;
-use fieldcheck_media::keys::{PhotoKeys, photo_keys};
-use fieldcheck_media::staging::{ChunkStart, Staging};
+use fieldcheck_media::keys::{PhotoKeys, photo_keys, upload_part_key};
+use fieldcheck_media::staging::{ChunkCount, ChunkStart, begin_chunk};
 use fieldcheck_media::upload::ChunkSpec;
 use fieldcheck_media::{exif, process};
 use fieldcheck_store::entities::photo_records;
-use fieldcheck_store::photos;
+use fieldcheck_store::{photos, uploads};
 use futures_util::StreamExt;
 use uuid::Uuid;
-
-/// The staging files of upload `id` in this server's data directory.
-fn staging_of(state: &AppState, id: Uuid) -> Staging {
-    Staging::new(&state.config.data_dir, id)
-}
 
 fn upload_headers(res: &mut actix_web::HttpResponseBuilder, offset: u64, total: Option<u64>) {
     res.insert_header(("Upload-Offset", offset.to_string()));
@@ -46,8 +44,8 @@ pub async fn head(
         let size = record.size_bytes.unwrap_or(0) as u64;
         upload_headers(&mut res, size, Some(size));
     } else {
-        let staging = staging_of(&state, id);
-        upload_headers(&mut res, staging.held().await, staging.declared().await);
+        let held = uploads::held(&state.store.db, id).await?;
+        upload_headers(&mut res, held.held, held.total);
     }
     Ok(res.finish())
 }
@@ -110,43 +108,145 @@ async fn upload(
     if spec.total.is_some_and(|t| t > limit) {
         return Err(ApiError::PayloadTooLarge(limit as usize));
     }
-    // One request at a time per photo: two chunks appended at once would interleave.
-    let lock = {
-        let mut locks = state
-            .upload_locks
-            .lock()
-            .map_err(|_| ApiError::Unavailable("upload locks".into()))?;
-        locks.entry(id).or_default().clone()
+    // Checked before the body is read, so a chunk at the wrong offset is refused at once;
+    // checked again under the lock before the chunk is recorded.
+    let held = uploads::held(&state.store.db, id).await?;
+    let start = begin_chunk(held.held, held.total, spec.offset, spec.total)?;
+    let spool = Spool::new(&state, id);
+    let received = receive_chunk(&spool, body, start, spec.chunk_len).await;
+    let now_held = match received {
+        Ok(0) => Ok(start.held),
+        Ok(_) => record_chunk(&state, id, start, &spool, spec.total).await,
+        Err(e) => Err(e),
     };
-    let _guard = lock.lock().await;
-    let staging = staging_of(&state, id);
-    let start = staging.begin_chunk(spec.offset, spec.total).await?;
-    let now_held = append_chunk(&staging, body, start, spec.chunk_len).await?;
+    spool.remove().await;
+    let now_held = now_held?;
     if now_held < start.total {
         let mut res = HttpResponse::NoContent();
         upload_headers(&mut res, now_held, Some(start.total));
         return Ok(res.finish());
     }
-    finish(&state, &p, record, &staging).await
+    finish(&state, &p, record).await
 }
 
-/// Appends the request body to the staged bytes as it streams in and returns how many bytes are
-/// held now. The staging refuses bytes beyond the declared length and removes a refused chunk.
-async fn append_chunk(
-    staging: &Staging,
+/// Where one request's chunk lands while it arrives: a file of this node's own, never shared, so
+/// a slow phone holds no memory. Removed when the request ends.
+struct Spool(std::path::PathBuf);
+
+impl Spool {
+    fn new(state: &AppState, id: Uuid) -> Self {
+        let dir = state.config.data_dir.join("uploads");
+        Spool(dir.join(format!("{id}-{}.chunk", Uuid::new_v4().simple())))
+    }
+
+    async fn remove(&self) {
+        let _ = tokio::fs::remove_file(&self.0).await;
+    }
+}
+
+fn spool_io(e: std::io::Error) -> ApiError {
+    ApiError::from(fieldcheck_media::MediaError::Staging(e))
+}
+
+/// Writes the request body (bounded by the declared length) into the spool and returns its
+/// length. A connection that broke keeps what arrived: the client resumes from HEAD's offset.
+async fn receive_chunk(
+    spool: &Spool,
     mut body: web::Payload,
     start: ChunkStart,
     chunk_len: Option<u64>,
 ) -> Result<u64> {
-    let mut appender = staging.appender(start, chunk_len).await?;
+    use tokio::io::AsyncWriteExt;
+    if let Some(dir) = spool.0.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(spool_io)?;
+    }
+    let mut file = tokio::fs::File::create(&spool.0).await.map_err(spool_io)?;
+    let mut count = ChunkCount::new(start, chunk_len);
+    let mut broken = false;
     while let Some(chunk) = body.next().await {
         let Ok(chunk) = chunk else {
-            // The connection broke: keep what arrived; the client resumes from HEAD's offset.
+            broken = true;
             break;
         };
-        appender.append(&chunk).await?;
+        count.accept(chunk.len())?;
+        file.write_all(&chunk).await.map_err(spool_io)?;
     }
-    Ok(appender.finish().await?)
+    file.flush().await.map_err(spool_io)?;
+    Ok(if broken {
+        count.broken()
+    } else {
+        count.finish()?
+    })
+}
+
+/// Stores a received chunk: its bytes as a part object first, then, under the upload's lock
+/// (held across nodes by the database), its row if the offset still matches. Returns how many
+/// bytes the upload holds now. A chunk that lost a race to another node is refused with the
+/// offset the winner left, and its object removed. The chunk is in memory only while a
+/// finishing permit is held, as a completed upload is.
+async fn record_chunk(
+    state: &AppState,
+    id: Uuid,
+    start: ChunkStart,
+    spool: &Spool,
+    declared: Option<u64>,
+) -> Result<u64> {
+    let key = upload_part_key(id, start.held, Uuid::new_v4());
+    let length = {
+        let _permit = state
+            .finish_permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        let bytes = tokio::fs::read(&spool.0).await.map_err(spool_io)?;
+        state.blobs.put(&key, &bytes).await?;
+        bytes.len() as u64
+    };
+    let recorded = async {
+        let txn = state.store.write().await?;
+        uploads::lock(&*txn, id).await?;
+        let now = uploads::held(&*txn, id).await?;
+        let start = begin_chunk(now.held, now.total, start.held, declared)?;
+        uploads::record_part(&*txn, id, start.held, length, start.total, &key).await?;
+        txn.commit().await?;
+        Ok::<u64, ApiError>(start.held + length)
+    }
+    .await;
+    if recorded.is_err() {
+        // No row names it: the object is garbage (and `media gc` would remove it later).
+        let _ = state.blobs.delete(&key).await;
+    }
+    recorded
+}
+
+/// Reads a complete upload's parts back in order.
+async fn assemble(state: &AppState, id: Uuid) -> Result<Vec<u8>> {
+    let parts = uploads::parts(&state.store.db, id).await?;
+    let total = parts.first().map_or(0, |p| p.total.max(0) as usize);
+    let mut bytes = Vec::with_capacity(total);
+    for part in parts {
+        if part.offset.max(0) as usize != bytes.len() {
+            return Err(ApiError::internal(std::io::Error::other(
+                "upload parts are not contiguous",
+            )));
+        }
+        bytes.extend_from_slice(&state.blobs.get(&part.object_key).await?);
+    }
+    Ok(bytes)
+}
+
+/// Forgets upload `id`: its part rows, then its part objects (an object left behind by a failure
+/// between the two has no row: `media gc` removes it).
+async fn discard(state: &AppState, id: Uuid) -> Result<()> {
+    let parts = uploads::parts(&state.store.db, id).await?;
+    let txn = state.store.write().await?;
+    uploads::forget(&*txn, id).await?;
+    txn.commit().await?;
+    for part in parts {
+        let _ = state.blobs.delete(&part.object_key).await;
+    }
+    Ok(())
 }
 
 /// What reading a complete upload found: its EXIF facts and its derivatives.
@@ -157,7 +257,6 @@ async fn finish(
     state: &AppState,
     p: &Principal,
     record: photo_records::Model,
-    staging: &Staging,
 ) -> Result<HttpResponse> {
     // Held until the objects are stored: the file is in memory only while this is held.
     let _finishing = state
@@ -166,12 +265,12 @@ async fn finish(
         .acquire_owned()
         .await
         .map_err(ApiError::internal)?;
-    let bytes = staging.read_all().await?;
+    let bytes = assemble(state, record.id).await?;
     let (bytes, outcome) = inspect(state, bytes, record.sha256.clone()).await?;
     let (info, processed) = match outcome {
         Ok(ok) => ok,
         Err(e) => {
-            staging.discard().await;
+            discard(state, record.id).await?;
             return Err(e);
         }
     };
@@ -210,8 +309,9 @@ async fn finish(
         thumb_key,
         screen_key,
     };
-    let view = record_stored(state, p, record.id, facts).await?;
-    staging.discard().await;
+    let id = record.id;
+    let view = record_stored(state, p, id, facts).await?;
+    discard(state, id).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
