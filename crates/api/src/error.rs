@@ -425,6 +425,12 @@ impl From<StoreError> for ApiError {
             StoreError::Busy => {
                 ApiError::Unavailable("the database is busy with another writer".into())
             }
+            // The driver's message stays in the log (it may name hosts); the client learns
+            // only that the database is unreachable and when to try again.
+            StoreError::Unavailable(e) => {
+                tracing::warn!(cause = %e, "database unavailable");
+                ApiError::Unavailable("the database is unavailable".into())
+            }
             other => ApiError::internal(other),
         }
     }
