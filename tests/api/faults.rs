@@ -434,3 +434,260 @@ fn stop_pg(bin: &Path, data: &Path, dir: &Path, as_postgres: bool) {
     .expect("pg_ctl stop");
     assert!(out.status.success(), "{out:?}");
 }
+
+// --- The object store down or slow -------------------------------------------------------------
+
+/// What the proxy in front of the object store does with connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ProxyMode {
+    /// Passes bytes both ways.
+    Forward,
+    /// Closes every connection at once (a store that is down or unreachable).
+    Drop,
+    /// Takes the request and never answers (a store that hangs).
+    Hang,
+}
+
+/// A TCP proxy the test controls, between the app and Garage. Changing the mode ends the
+/// connections it holds, so the SDK's pooled connections meet the new mode too.
+struct StoreProxy {
+    addr: std::net::SocketAddr,
+    mode: tokio::sync::watch::Sender<ProxyMode>,
+}
+
+impl StoreProxy {
+    async fn start(upstream: String) -> StoreProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let (mode, watch) = tokio::sync::watch::channel(ProxyMode::Forward);
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let mut watch = watch.clone();
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let now = *watch.borrow_and_update();
+                    match now {
+                        ProxyMode::Drop => {}
+                        ProxyMode::Hang => {
+                            let mut sink = tokio::io::sink();
+                            tokio::select! {
+                                _ = tokio::io::copy(&mut inbound, &mut sink) => {}
+                                _ = watch.changed() => {}
+                            }
+                        }
+                        ProxyMode::Forward => {
+                            let Ok(mut out) = tokio::net::TcpStream::connect(&upstream).await
+                            else {
+                                return;
+                            };
+                            tokio::select! {
+                                _ = tokio::io::copy_bidirectional(&mut inbound, &mut out) => {}
+                                _ = watch.changed() => {}
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        StoreProxy { addr, mode }
+    }
+
+    fn set(&self, mode: ProxyMode) {
+        self.mode.send_replace(mode);
+    }
+}
+
+crate::on_both_backends!(object_store_down_or_slow);
+
+fn s3_var(k: &str) -> String {
+    std::env::var(k).unwrap_or_else(|_| {
+        panic!("{k} is not set: run the suite with ./dev test, which starts Garage")
+    })
+}
+
+/// A photo no other test uploads (a marker in a JPEG comment), so its object is new in the
+/// shared bucket.
+fn unique_photo() -> Vec<u8> {
+    let mut bytes = crate::helpers::fixture("bythewater-2560x1600.jpg");
+    let mut com = vec![0xFF, 0xFE, 0x00, 18];
+    com.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes.splice(2..2, com);
+    bytes
+}
+
+async fn put_content(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    id: &str,
+    body: &[u8],
+) -> crate::helpers::Resp {
+    let body = body.to_vec();
+    app.raw(
+        reqwest::Method::PUT,
+        &format!("/photos/{id}/content"),
+        Some(token),
+        |r| r.body(body),
+    )
+    .await
+}
+
+/// A GET with the status, `Retry-After`, body and time it took.
+async fn timed_get(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, Option<String>, String, Duration) {
+    let t0 = Instant::now();
+    let mut rb = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .timeout(Duration::from_secs(90));
+    if let Some(t) = token {
+        rb = rb.bearer_auth(t);
+    }
+    let r = rb.send().await.expect("the server answers");
+    let status = r.status().as_u16();
+    let retry = r
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = r.text().await.unwrap_or_default();
+    (status, retry, text, t0.elapsed())
+}
+
+/// The SDK's operation timeout (25 s) and some: a request slower than this was held by a
+/// hung store.
+const HUNG_STORE_ANSWER_WITHIN: Duration = Duration::from_secs(40);
+
+async fn object_store_down_or_slow(backend: Backend) {
+    let upstream = s3_var("FIELDCHECK_TEST_S3_ENDPOINT")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let proxy = StoreProxy::start(upstream).await;
+    let endpoint = format!("http://{}", proxy.addr);
+    let app = spawn_app_with(backend, |c| {
+        c.blob.kind = "s3".into();
+        c.blob.s3_endpoint = Some(endpoint);
+        c.blob.s3_bucket = Some(s3_var("FIELDCHECK_TEST_S3_BUCKET"));
+        c.blob.s3_region = Some(s3_var("FIELDCHECK_TEST_S3_REGION"));
+        c.blob.s3_access_key = Some(fieldcheck_api::config::Secret(s3_var(
+            "FIELDCHECK_TEST_S3_ACCESS_KEY",
+        )));
+        c.blob.s3_secret_key = Some(fieldcheck_api::config::Secret(s3_var(
+            "FIELDCHECK_TEST_S3_SECRET_KEY",
+        )));
+    })
+    .await;
+    let token = app.login("inspector1").await;
+    let office = app.login("office").await;
+    let household = app.list_all("/households", &token).await[0]["id"]
+        .as_str()
+        .expect("household id")
+        .to_owned();
+
+    // While the store works: one photo stored, its thumbnail served.
+    let first = unique_photo();
+    let first_sha = hex::encode(sha2::Sha256::digest(&first));
+    let stored = crate::helpers::push_photo(&app, &token, &household, &first_sha, None).await;
+    let r = put_content(&app, &token, &stored, &first).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(timed_get(&app, "/readyz", None).await.0, 200);
+
+    // The store is down (connections closed at once).
+    proxy.set(ProxyMode::Drop);
+    let second = unique_photo();
+    let second_sha = hex::encode(sha2::Sha256::digest(&second));
+    let waiting = crate::helpers::push_photo(&app, &token, &household, &second_sha, None).await;
+    let t0 = Instant::now();
+    let r = put_content(&app, &token, &waiting, &second).await;
+    let took = t0.elapsed();
+    assert!(took < HUNG_STORE_ANSWER_WITHIN, "upload took {took:?}");
+    assert_unavailable(
+        r.status.as_u16(),
+        r.headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()),
+        &r.text,
+        "upload while the store is down",
+    );
+    // Nothing recorded: the photo still waits for its content.
+    let rec = app.get(&format!("/photos/{waiting}"), &token).await;
+    assert_eq!(rec.status, 200, "{}", rec.text);
+    assert_eq!(rec.body["status"], "waiting_upload", "{}", rec.text);
+    // Reading a photo's objects is unavailable, not an internal error.
+    let (status, retry, text, took) =
+        timed_get(&app, &format!("/photos/{stored}/thumb"), Some(&office)).await;
+    assert!(took < HUNG_STORE_ANSWER_WITHIN, "thumb took {took:?}");
+    assert_unavailable(
+        status,
+        retry.as_deref(),
+        &text,
+        "thumb while the store is down",
+    );
+    let (status, retry, text, _) = timed_get(&app, "/readyz", None).await;
+    assert_unavailable(
+        status,
+        retry.as_deref(),
+        &text,
+        "readyz while the store is down",
+    );
+    // What does not touch photos is unaffected, and quick.
+    for path in ["/me", "/households"] {
+        let (status, _, text, took) = timed_get(&app, path, Some(&token)).await;
+        assert_eq!(status, 200, "{path}: {text}");
+        assert!(took < Duration::from_secs(3), "{path} took {took:?}");
+    }
+
+    // The store hangs: the request still ends, with 503, within the SDK's timeouts.
+    proxy.set(ProxyMode::Hang);
+    let (status, retry, text, took) =
+        timed_get(&app, &format!("/photos/{stored}/thumb"), Some(&office)).await;
+    assert!(took < HUNG_STORE_ANSWER_WITHIN, "thumb took {took:?}");
+    assert_unavailable(
+        status,
+        retry.as_deref(),
+        &text,
+        "thumb while the store hangs",
+    );
+    let (status, _, text, took) = timed_get(&app, "/me", Some(&token)).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(took < Duration::from_secs(3), "/me took {took:?}");
+
+    // The store is back: the phone retries as the spec says (HEAD; the server kept the bytes,
+    // so an empty PATCH at the full length finishes), and the photo is stored; reads work again.
+    proxy.set(ProxyMode::Forward);
+    let path = format!("/photos/{waiting}/content");
+    let head = app
+        .raw(reqwest::Method::HEAD, &path, Some(&token), |r| r)
+        .await;
+    assert_eq!(head.status, 200);
+    let held = head
+        .headers
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        held,
+        second.len().to_string(),
+        "the received bytes were kept"
+    );
+    let r = app
+        .raw(reqwest::Method::PATCH, &path, Some(&token), |r| {
+            r.header("content-type", "application/offset+octet-stream")
+                .header("upload-offset", held.as_str())
+                .body(Vec::new())
+        })
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rec = app.get(&format!("/photos/{waiting}"), &token).await;
+    assert_eq!(rec.body["status"], "stored", "{}", rec.text);
+    let (status, _, text, _) =
+        timed_get(&app, &format!("/photos/{stored}/thumb"), Some(&office)).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(timed_get(&app, "/readyz", None).await.0, 200);
+}

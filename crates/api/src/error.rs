@@ -450,7 +450,11 @@ impl From<fieldcheck_media::MediaError> for ApiError {
     fn from(e: fieldcheck_media::MediaError) -> Self {
         use fieldcheck_media::MediaError as M;
         match e {
-            M::Unavailable(m) => ApiError::Unavailable(format!("blob store: {m}")),
+            // The SDK's words (endpoint, bucket, transport errors) stay in the log.
+            M::Unavailable(m) => {
+                tracing::warn!(cause = %m, "blob store unavailable");
+                ApiError::Unavailable("the blob store is unavailable".into())
+            }
             M::UploadOffsetMismatch { held } => ApiError::OffsetMismatch { held },
             M::UploadLengthChanged { .. }
             | M::UploadLengthMissing
