@@ -491,6 +491,25 @@ mod tests {
     }
 
     #[test]
+    fn an_unreachable_database_is_unavailable_without_the_drivers_words() {
+        let e = ApiError::from(StoreError::Unavailable(
+            fieldcheck_store::sea_orm::DbErr::Conn(
+                fieldcheck_store::sea_orm::RuntimeErr::Internal(
+                    "connection refused by 10.0.0.5:5432".into(),
+                ),
+            ),
+        ));
+        assert_eq!(e.problem(), ProblemCode::Unavailable);
+        let res = e.error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"5"[..])
+        );
+        assert!(!e.to_string().contains("10.0.0.5"), "{e}");
+    }
+
+    #[test]
     fn a_refusal_takes_its_codes_status_and_an_unknown_one_is_internal() {
         let known = ApiError::from(StoreError::Refused {
             code: "conflict-of-interest",

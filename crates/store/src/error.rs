@@ -102,3 +102,39 @@ impl From<DbErr> for StoreError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+    use std::sync::Arc;
+
+    fn sqlx_exec(e: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+    }
+
+    #[test]
+    fn lost_connections_and_pool_timeouts_are_unavailable() {
+        let down = [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::Internal("refused".into())),
+            sqlx_exec(sqlx::Error::PoolTimedOut),
+            sqlx_exec(sqlx::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            ))),
+        ];
+        for e in down {
+            assert!(
+                matches!(StoreError::from(e), StoreError::Unavailable(_)),
+                "unavailable"
+            );
+        }
+        for e in [
+            DbErr::Custom("bad stored value".into()),
+            sqlx_exec(sqlx::Error::RowNotFound),
+        ] {
+            assert!(matches!(StoreError::from(e), StoreError::Db(_)), "a bug");
+        }
+    }
+}
