@@ -13,6 +13,7 @@ mod cli;
 mod contract;
 mod docs;
 mod errors;
+mod faults;
 mod media;
 mod office_data;
 mod office_fieldwork;

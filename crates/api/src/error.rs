@@ -425,6 +425,12 @@ impl From<StoreError> for ApiError {
             StoreError::Busy => {
                 ApiError::Unavailable("the database is busy with another writer".into())
             }
+            // The driver's message stays in the log (it may name hosts); the client learns
+            // only that the database is unreachable and when to try again.
+            StoreError::Unavailable(e) => {
+                tracing::warn!(cause = %e, "database unavailable");
+                ApiError::Unavailable("the database is unavailable".into())
+            }
             other => ApiError::internal(other),
         }
     }
@@ -444,7 +450,11 @@ impl From<fieldcheck_media::MediaError> for ApiError {
     fn from(e: fieldcheck_media::MediaError) -> Self {
         use fieldcheck_media::MediaError as M;
         match e {
-            M::Unavailable(m) => ApiError::Unavailable(format!("blob store: {m}")),
+            // The SDK's words (endpoint, bucket, transport errors) stay in the log.
+            M::Unavailable(m) => {
+                tracing::warn!(cause = %m, "blob store unavailable");
+                ApiError::Unavailable("the blob store is unavailable".into())
+            }
             M::UploadOffsetMismatch { held } => ApiError::OffsetMismatch { held },
             M::UploadLengthChanged { .. }
             | M::UploadLengthMissing
@@ -478,6 +488,25 @@ mod tests {
             assert!(code.status().is_client_error() || code.status().is_server_error());
         }
         assert_eq!(ProblemCode::from_code("no-such-code"), None);
+    }
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_without_the_drivers_words() {
+        let e = ApiError::from(StoreError::Unavailable(
+            fieldcheck_store::sea_orm::DbErr::Conn(
+                fieldcheck_store::sea_orm::RuntimeErr::Internal(
+                    "connection refused by 10.0.0.5:5432".into(),
+                ),
+            ),
+        ));
+        assert_eq!(e.problem(), ProblemCode::Unavailable);
+        let res = e.error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"5"[..])
+        );
+        assert!(!e.to_string().contains("10.0.0.5"), "{e}");
     }
 
     #[test]

@@ -3,8 +3,11 @@
 
 use crate::{BlobStore, MediaError, ObjectInfo, valid_key};
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation};
 use aws_sdk_s3::primitives::ByteStream;
+use std::time::Duration;
 
 /// Where and how to reach the bucket.
 #[derive(Clone, Debug)]
@@ -22,6 +25,18 @@ pub struct S3Settings {
     /// Path-style addressing (bucket in the path), which self-hosted stores need.
     pub path_style: bool,
 }
+
+/// How long connecting to the object store may take before the attempt fails.
+pub const S3_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the store may stay silent while a response is expected (no byte read).
+pub const S3_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one attempt of an operation (one request and its whole response) may take.
+pub const S3_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long an operation may take with its retries: a store that hangs holds a request at
+/// most this long, which then answers `503 unavailable` with `Retry-After`.
+pub const S3_OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+/// Attempts per operation (the first and one retry), with the SDK's standard backoff.
+pub const S3_MAX_ATTEMPTS: u32 = 2;
 
 /// An S3 bucket as a blob store.
 pub struct S3Store {
@@ -46,6 +61,16 @@ impl S3Store {
             .force_path_style(s.path_style)
             // Only the checksums S3 requires: self-hosted stores differ in the optional ones.
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            // A store that is down fails fast; one that hangs cannot hold a request for ever.
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(S3_CONNECT_TIMEOUT)
+                    .read_timeout(S3_READ_TIMEOUT)
+                    .operation_attempt_timeout(S3_ATTEMPT_TIMEOUT)
+                    .operation_timeout(S3_OPERATION_TIMEOUT)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(S3_MAX_ATTEMPTS))
             .build();
         S3Store {
             client: Client::from_conf(conf),

@@ -50,6 +50,16 @@ const MIGRATION_LOCK: i64 = 0x6663_6d69_6772_6174;
 /// How long an SQLite writer waits for another process to release the write lock.
 pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long a request waits for a PostgreSQL connection from the pool (including connecting
+/// anew) before it gives up with [`StoreError::Unavailable`] (503, `Retry-After: 5`). Long
+/// enough for a busy pool to free a connection, short enough that a phone sees the outage
+/// quickly instead of a hung request while PostgreSQL is down or restarting.
+pub const PG_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long one attempt to open a PostgreSQL connection may take (a host that drops packets
+/// rather than refusing them).
+pub const PG_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// How long cached reads live by default (`[cache] ttl_ms`).
 pub const DEFAULT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 /// How many entries each cache holds by default (`[cache] max_entries`).
@@ -145,7 +155,16 @@ impl Store {
                 // How long a writer waits for another process's write lock before it gives up
                 // with `StoreError::Busy` (the server answers 503, the CLI says so).
                 .map_sqlx_sqlite_opts(|o| o.busy_timeout(SQLITE_BUSY_TIMEOUT)),
-            Backend::Postgres => opts.max_connections(32).min_connections(2),
+            Backend::Postgres => opts
+                .max_connections(32)
+                .min_connections(2)
+                // While PostgreSQL is down or restarting a request waits at most this long for
+                // a connection, then answers 503 (`StoreError::Unavailable`) instead of hanging.
+                .acquire_timeout(PG_ACQUIRE_TIMEOUT)
+                .connect_timeout(PG_CONNECT_TIMEOUT)
+                // A connection that died with the server is found out before it is handed out,
+                // so service resumes by itself once PostgreSQL is back.
+                .test_before_acquire(true),
         };
         let db = Database::connect(opts).await?;
         if backend == Backend::Sqlite {

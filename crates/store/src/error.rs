@@ -44,6 +44,12 @@ pub enum StoreError {
     /// reverse) for longer than the busy timeout. Nothing was written; trying again is safe.
     #[error("the database is busy with another writer")]
     Busy,
+    /// The database cannot be reached: no connection within the pool's acquire timeout, the
+    /// connection was lost, or the server is shutting down or starting up. Whether the failed
+    /// statement took effect is known only for reads and uncommitted transactions (rolled
+    /// back); clients retry with the same idempotency keys (sync mutation ids, upload ids).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DbErr),
     /// Unexpected database failure.
     #[error("database error")]
     Db(#[source] DbErr),
@@ -57,6 +63,30 @@ fn sqlite_busy(e: &DbErr) -> bool {
     text.contains("database is locked") || text.contains("database table is locked")
 }
 
+/// Whether `e` says the database cannot be reached now (as opposed to refusing the statement):
+/// the pool gave no connection in time, the socket failed, or PostgreSQL reports a connection
+/// exception (class `08`), an operator intervention such as a shutdown or a start-up in
+/// progress (class `57P`), or too many connections (`53300`).
+pub fn db_unavailable(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error as X};
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        X::Io(_) | X::Tls(_) | X::PoolTimedOut | X::PoolClosed | X::WorkerCrashed => true,
+        X::Protocol(_) => true,
+        X::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300"),
+        _ => false,
+    }
+}
+
 impl From<DbErr> for StoreError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
@@ -67,7 +97,44 @@ impl From<DbErr> for StoreError {
             // The lock triggers of approved cycles (see migration 4).
             _ if e.to_string().contains(fieldcheck_migration::LOCKED_MESSAGE) => StoreError::Locked,
             _ if sqlite_busy(&e) => StoreError::Busy,
+            _ if db_unavailable(&e) => StoreError::Unavailable(e),
             _ => StoreError::Db(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+    use std::sync::Arc;
+
+    fn sqlx_exec(e: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+    }
+
+    #[test]
+    fn lost_connections_and_pool_timeouts_are_unavailable() {
+        let down = [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::Internal("refused".into())),
+            sqlx_exec(sqlx::Error::PoolTimedOut),
+            sqlx_exec(sqlx::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            ))),
+        ];
+        for e in down {
+            assert!(
+                matches!(StoreError::from(e), StoreError::Unavailable(_)),
+                "unavailable"
+            );
+        }
+        for e in [
+            DbErr::Custom("bad stored value".into()),
+            sqlx_exec(sqlx::Error::RowNotFound),
+        ] {
+            assert!(matches!(StoreError::from(e), StoreError::Db(_)), "a bug");
         }
     }
 }

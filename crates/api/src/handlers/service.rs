@@ -12,18 +12,32 @@ pub async fn livez() -> HttpResponse {
 
 /// `GET /readyz`: the database and the blob store answer too.
 pub async fn readyz(state: State) -> Result<HttpResponse> {
-    state
-        .store
-        .ping()
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
-    state
-        .blobs
-        .check()
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("blob store: {e}")))?;
+    // Which part is down goes to the probe; the driver's and the SDK's words go to the log.
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(cause = %ErrorChain(&e), "readiness: database down");
+        ApiError::Unavailable("the database is unavailable".into())
+    })?;
+    state.blobs.check().await.map_err(|e| {
+        tracing::warn!(cause = %e, "readiness: blob store down");
+        ApiError::Unavailable("the blob store is unavailable".into())
+    })?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "status": "ready", "database": "ok", "blob_store": "ok" })))
+}
+
+/// An error with its causes, for the log.
+struct ErrorChain<'a>(&'a dyn std::error::Error);
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
 }
 
 /// `GET /metrics`: Prometheus text format.
