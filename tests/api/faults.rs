@@ -205,6 +205,7 @@ async fn postgres_restart_under_load() {
     .await;
     assert_eq!(app.state.store.backend, fieldcheck_store::Backend::Postgres);
     let token = app.login("inspector1").await;
+    let office_cookie = app.web_session("office").await;
     let households = app.list_all("/households", &token).await;
     let household = households[0]["id"]
         .as_str()
@@ -324,6 +325,24 @@ async fn postgres_restart_under_load() {
         &ready_text,
         "readyz while down",
     );
+
+    // The office's pages say so too: 503 with `Retry-After` and a page that tells the office to
+    // reload shortly, not an error 500.
+    let page = client
+        .get(format!("{base}/ui/cycles"))
+        .header(header::COOKIE, &office_cookie)
+        .send()
+        .await
+        .expect("the page answers");
+    assert_eq!(page.status().as_u16(), 503, "an office page while down");
+    assert_eq!(
+        page.headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let page_text = page.text().await.unwrap_or_default();
+    assert!(page_text.contains("服务暂时不可用"), "{page_text}");
 
     // Start it again: the same fieldcheck process serves again by itself.
     phase.store(RECOVERING, Ordering::SeqCst);

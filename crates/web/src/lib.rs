@@ -39,6 +39,9 @@ pub enum WebError {
     /// The workflow refuses it (an approved cycle, a record changed meanwhile, …).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database or the object store is down for now: try again shortly.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// Anything else; details go to the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -61,6 +64,7 @@ impl From<ApiError> for WebError {
             | ApiError::Duplicate(_)
             | ApiError::PreconditionFailed) => WebError::Conflict(e.to_string()),
             ApiError::MissingReference(what) => WebError::BadRequest(what.to_owned()),
+            ApiError::Unavailable(what) => WebError::Unavailable(what),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -80,6 +84,7 @@ impl ResponseError for WebError {
             WebError::Forbidden => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -99,12 +104,21 @@ impl ResponseError for WebError {
             WebError::Forbidden => t.forbidden.to_owned(),
             WebError::BadRequest(d) => format!("{}：{d}", t.bad_request),
             WebError::Conflict(d) => format!("{}：{d}", t.conflict),
+            WebError::Unavailable(cause) => {
+                tracing::warn!(cause = %cause, "page unavailable");
+                t.unavailable.to_owned()
+            }
             WebError::Internal(cause) => {
                 tracing::error!(cause = %cause, "page failed");
                 t.error.to_owned()
             }
         };
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, WebError::Unavailable(_)) {
+            // As the API answers: the office's browser may simply reload after this long.
+            response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        response
             .content_type("text/html; charset=utf-8")
             .body(layout::error_page(&message).into_string())
     }

@@ -200,6 +200,8 @@ pub struct Texts {
     pub bad_request: &'static str,
     /// Error page.
     pub error: &'static str,
+    /// The database or object store is down for now.
+    pub unavailable: &'static str,
     /// Conflict page.
     pub conflict: &'static str,
     /// Not aggregated yet.
@@ -312,6 +314,7 @@ pub static ZH_CN: Texts = Texts {
     forbidden: "您的角色无权查看此页",
     bad_request: "请求有误",
     error: "系统错误，请稍后再试",
+    unavailable: "服务暂时不可用（数据库或文件存储中断），请稍后刷新页面",
     conflict: "当前状态不允许此操作",
     not_aggregated: "尚未汇总",
     registration_no: "建档立卡编号",
