@@ -20,6 +20,7 @@ mod office_fieldwork;
 mod office_questionnaires;
 mod office_registry;
 mod office_scoring;
+mod office_whole_year;
 mod office_year;
 mod privacy;
 mod resources;

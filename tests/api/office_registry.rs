@@ -110,7 +110,7 @@ async fn csrf_of(app: &TestApp, path: &str, session: &str) -> String {
 
 /// The demo's households as the office's registry file: registration number, village code,
 /// head, the head as a member; then `extra` rows.
-async fn registry_csv(app: &TestApp, office: &str, extra: &[&str]) -> String {
+pub async fn registry_csv(app: &TestApp, office: &str, extra: &[&str]) -> String {
     let villages = app
         .list_all("/places?level=village&limit=500", office)
         .await;
@@ -145,7 +145,7 @@ const BAD_ROW: &str = "HK-WEB-003,460106001299,林三,林三,户主";
 const FIXED_ROW: &str = "HK-WEB-003,460106001201,林三,林三,户主";
 
 /// The same rows as an Excel workbook.
-fn xlsx_of(csv: &str) -> Vec<u8> {
+pub fn xlsx_of(csv: &str) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (r, line) in csv.lines().enumerate() {
