@@ -8,6 +8,7 @@
 
 pub mod i18n;
 mod layout;
+mod multipart;
 mod pages;
 mod session;
 

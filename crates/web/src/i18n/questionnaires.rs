@@ -116,6 +116,8 @@ pub struct Texts {
     pub import_failed: &'static str,
     /// No file was sent.
     pub no_file: &'static str,
+    /// The file is over the limit.
+    pub too_large: &'static str,
     /// The imported draft.
     pub imported: &'static str,
     /// A field is not a number.
@@ -187,6 +189,7 @@ pub static ZH_CN: Texts = Texts {
     import_button: "导入",
     import_failed: "无法导入，请修改文件后重试：",
     no_file: "请选择一个 .xlsx 文件",
+    too_large: "文件超过 4 MB，问卷文件不应这么大",
     imported: "已导入，请检查后保存",
     not_a_number: "不是数字",
     bad_option: "选项需写成“编码 | 标签”",

@@ -5,8 +5,9 @@ use super::draft::Draft;
 use super::editor::editor_page;
 use crate::i18n::questionnaires::ZH_CN as Q;
 use crate::layout::*;
+use crate::multipart::BodyError;
 use crate::{Reviewer, WebError};
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use fieldcheck_domain::Action;
 use fieldcheck_domain::questionnaire_xlsform::from_xlsform;
 use fieldcheck_store::assessment as store;
@@ -39,14 +40,16 @@ pub(super) async fn form(who: Reviewer) -> Page {
 }
 
 /// `POST /ui/questionnaires/import` (multipart: `csrf`, `file`): the editor with the draft.
-pub(super) async fn upload(who: Reviewer, req: HttpRequest, body: web::Bytes) -> Page {
+pub(super) async fn upload(who: Reviewer, req: HttpRequest, body: web::Payload) -> Page {
     who.require(Action::ManageCycles)?;
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let parts = multipart(content_type, &body)?;
+    let parts = crate::multipart::read(&req, body, super::MAX_UPLOAD)
+        .await
+        .map_err(|e| match e {
+            BodyError::TooLarge => WebError::BadRequest(Q.too_large.into()),
+            BodyError::Malformed => {
+                WebError::BadRequest("expected a multipart/form-data upload".into())
+            }
+        })?;
     let field = |name: &str| parts.iter().find(|p| p.name == name);
     let csrf = field("csrf")
         .map(|p| String::from_utf8_lossy(&p.data).into_owned())
@@ -82,83 +85,5 @@ pub(super) async fn upload(who: Reviewer, req: HttpRequest, body: web::Bytes) ->
             let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
             Ok(import_page(&who, &lines, StatusCode::BAD_REQUEST))
         }
-    }
-}
-
-/// One part of a `multipart/form-data` body.
-struct Part {
-    name: String,
-    data: Vec<u8>,
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// The parts of a `multipart/form-data` body (RFC 7578): enough for a form with a file.
-fn multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, WebError> {
-    let bad = || WebError::BadRequest("expected a multipart/form-data upload".into());
-    let mut params = content_type.split(';').map(str::trim);
-    if !params
-        .next()
-        .is_some_and(|t| t.eq_ignore_ascii_case("multipart/form-data"))
-    {
-        return Err(bad());
-    }
-    let boundary = params
-        .find_map(|p| p.strip_prefix("boundary="))
-        .map(|b| b.trim_matches('"'))
-        .filter(|b| !b.is_empty() && b.len() <= 70)
-        .ok_or_else(bad)?;
-    let delimiter = format!("--{boundary}").into_bytes();
-    let mut parts = Vec::new();
-    let mut at = find(body, &delimiter, 0).ok_or_else(bad)? + delimiter.len();
-    loop {
-        if body.get(at..at + 2) == Some(b"--") {
-            return Ok(parts);
-        }
-        let start = at + 2; // CRLF after the delimiter
-        let next = find(body, &delimiter, start).ok_or_else(bad)?;
-        // The part ends with CRLF before the next delimiter.
-        let part = body.get(start..next.saturating_sub(2)).ok_or_else(bad)?;
-        let split = find(part, b"\r\n\r\n", 0).ok_or_else(bad)?;
-        let headers = String::from_utf8_lossy(&part[..split]);
-        let name = headers
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-            .and_then(|l| {
-                l.split(';')
-                    .map(str::trim)
-                    .find_map(|p| p.strip_prefix("name="))
-                    .map(|n| n.trim_matches('"').to_owned())
-            })
-            .ok_or_else(bad)?;
-        parts.push(Part {
-            name,
-            data: part[split + 4..].to_vec(),
-        });
-        at = next + delimiter.len();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parts_of_a_form_with_a_file() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\nPK\r\n\x00\x01\r\n--XyZ--\r\n";
-        let parts = multipart("multipart/form-data; boundary=XyZ", body).unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(
-            (parts[0].name.as_str(), &parts[0].data[..]),
-            ("csrf", &b"abc"[..])
-        );
-        assert_eq!(parts[1].data, b"PK\r\n\x00\x01");
-        assert!(multipart("application/x-www-form-urlencoded", body).is_err());
-        assert!(multipart("multipart/form-data; boundary=XyZ", b"--XyZ\r\nbroken").is_err());
     }
 }

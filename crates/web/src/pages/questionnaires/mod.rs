@@ -31,7 +31,6 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::resource("/questionnaires/import")
-                .app_data(web::PayloadConfig::new(MAX_UPLOAD))
                 .route(web::get().to(import::form))
                 .route(web::post().to(import::upload)),
         )

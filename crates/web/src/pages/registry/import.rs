@@ -2,10 +2,10 @@
 //! import, run in a transaction that is rolled back) and every bad row, then import exactly the
 //! previewed file, which waits staged under the data directory.
 
-use super::multipart::{self, BodyError};
 use super::staging::{self, Refused, Staged};
 use crate::i18n::registry::ZH_CN as R;
 use crate::layout::*;
+use crate::multipart::{self, BodyError};
 use crate::{Reviewer, WebError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,7 +1,6 @@
 //! The office's pages for the registry import: upload, preview of what would change, import.
 
 mod import;
-mod multipart;
 mod staging;
 
 use actix_web::web;
