@@ -75,6 +75,14 @@ async fn a_write_on_one_server_ends_the_others_cached_reads() {
     .expect("creates");
     txn.commit().await.expect("commits");
     let id = user.id;
+    // The creation's own notification may still be on its way: once it has landed, a second
+    // read is served from the cache.
+    until("the second server caches the new user", async || {
+        let a = two.account(id).await.expect("reads").expect("exists");
+        let b = two.account(id).await.expect("reads").expect("exists");
+        Arc::ptr_eq(&a, &b)
+    })
+    .await;
 
     let mut delays = Vec::new();
     for round in 0..20 {
