@@ -72,27 +72,41 @@ pub async fn household_labels(
     Ok(out)
 }
 
-/// Names of places by id.
-pub async fn place_names(
+/// One text column of `E` by id, for ids given in any order and with repeats, read in chunks
+/// of [`CHUNK`] ids.
+async fn text_by_id<E>(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<HashMap<Uuid, String>, StoreError> {
+    id: E::Column,
+    text: E::Column,
+) -> Result<HashMap<Uuid, String>, StoreError>
+where
+    E: EntityTrait,
+{
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
     let mut out = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(Uuid, String)> = places::Entity::find()
+        let rows: Vec<(Uuid, String)> = E::find()
             .select_only()
-            .column(places::Column::Id)
-            .column(places::Column::Name)
-            .filter(places::Column::Id.is_in(chunk.to_vec()))
+            .column(id)
+            .column(text)
+            .filter(id.is_in(chunk.to_vec()))
             .into_tuple()
             .all(conn)
             .await?;
         out.extend(rows);
     }
     Ok(out)
+}
+
+/// Names of places by id.
+pub async fn place_names(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, StoreError> {
+    text_by_id::<places::Entity>(conn, ids, places::Column::Id, places::Column::Name).await
 }
 
 /// Names of assessees by id (the names the results show).
@@ -100,22 +114,7 @@ pub async fn assessee_names(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, String>, StoreError> {
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(Uuid, String)> = assessees::Entity::find()
-            .select_only()
-            .column(assessees::Column::Id)
-            .column(assessees::Column::Name)
-            .filter(assessees::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        out.extend(rows);
-    }
-    Ok(out)
+    text_by_id::<assessees::Entity>(conn, ids, assessees::Column::Id, assessees::Column::Name).await
 }
 
 /// User names (the sign-in name, not the display name) by id.
@@ -123,22 +122,7 @@ pub async fn usernames(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, String>, StoreError> {
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(Uuid, String)> = users::Entity::find()
-            .select_only()
-            .column(users::Column::Id)
-            .column(users::Column::Username)
-            .filter(users::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        out.extend(rows);
-    }
-    Ok(out)
+    text_by_id::<users::Entity>(conn, ids, users::Column::Id, users::Column::Username).await
 }
 
 /// The id of the user with this sign-in name.
